@@ -1,0 +1,178 @@
+"""The `mediation-sim` command line.
+
+The CLI is the composition root: it is the one part of `simulator` that reaches into `web` (to
+serve) and `coaching` (to validate rubrics); the domain modules never do.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+
+from simulator.cli.cases import cases
+from simulator.cli.rubrics import rubrics
+from simulator.db import Database
+from simulator.errors import ConfigError, DomainError
+from simulator.settings import Settings, settings_table_markdown
+
+DEMO_DB = "mediation-sim-demo.db"
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _serve(host: str, port: int, workers: int, settings: Settings) -> None:
+    import uvicorn
+
+    db = Database(settings.database_url)
+    try:
+        settings.require_secret_key()
+        db.check_migrated()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.dispose()
+    uvicorn.run(
+        "web.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+        ws="websockets-sansio",
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mediation-sim")
+def main() -> None:
+    """Mediation training simulator: live role plays, mixed groups, rubric coaching."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the production server (settings from the environment; see `mediation-sim settings`)."""
+    _serve(host, port, workers, _settings())
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations and load the bundled case library (safe to run again)."""
+    settings = _settings()
+    database = Database(settings.database_url)
+    try:
+        database.upgrade()
+        added = _sync_library(database)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        database.dispose()
+    click.echo(f"Database {database.safe_url} is at revision {database.head_revision()}.")
+    click.echo(f"Case library: {added} new case version(s) loaded.")
+
+
+def _sync_library(database: Database) -> int:
+    from coaching.rubric import load_bundled_rubrics
+    from simulator import case_store
+
+    rubric_ids = {r.id for r in load_bundled_rubrics()}
+    with database.session() as session:
+        return case_store.sync_bundled_cases(session, rubric_ids=rubric_ids)
+
+
+@main.group()
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["staff", "coach", "trainee"]), required=True)
+@click.option("--name", default="", help="Display name (default: the email).")
+@click.option(
+    "--timezone", default="UTC", show_default=True, help="IANA time zone, e.g. Africa/Nairobi."
+)
+@click.password_option(help="Asked for when not given.")
+def users_create(email: str, role: str, name: str, timezone: str, password: str) -> None:
+    """Create an account that can log in straight away."""
+    from simulator import accounts
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    try:
+        database.check_migrated()
+        accounts.check_new_password(password)
+        with database.session() as session:
+            person = accounts.create_person(
+                session, email=email, name=name, role=role, timezone=timezone, password=password
+            )
+    except (ConfigError, DomainError) as exc:
+        raise click.ClickException(getattr(exc, "message", str(exc))) from None
+    finally:
+        database.dispose()
+    click.echo(f"Created {person.role} {person.email}.")
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--no-serve", is_flag=True, help="Build the demo database and stop.")
+def demo(port: int, host: str, no_serve: bool) -> None:
+    """Build a fresh demo programme (SQLite in this folder) with round 1 live now, and serve it."""
+    from coaching.rubric import load_bundled_rubrics
+    from simulator.demo import DEMO_PASSWORD, build_demo
+
+    path = Path(DEMO_DB).resolve()
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    os.environ.update(
+        DATABASE_URL=url,
+        DEMO_MODE="true",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(32),
+        BASE_URL=f"http://{host}:{port}",
+    )
+    database = Database(url)
+    try:
+        database.upgrade()
+        with database.session() as session:
+            made = build_demo(session, rubric_ids={r.id for r in load_bundled_rubrics()})
+    finally:
+        database.dispose()
+    click.echo(f"Demo database: {path}")
+    click.echo(f"Accounts (password {DEMO_PASSWORD!r} for all):")
+    for account in made:
+        click.echo(f"  {account.email:<24} {account.role:<8} {account.name} ({account.timezone})")
+    click.echo(f"\nOpen http://{host}:{port}/ and log in.\n")
+    sys.stdout.flush()
+    if not no_serve:
+        _serve(host, port, 1, _settings())
+
+
+@main.command("settings")
+def show_settings() -> None:
+    """Print every setting, its environment variable and default (Markdown table)."""
+    click.echo(settings_table_markdown())
+
+
+main.add_command(cases)
+main.add_command(rubrics)

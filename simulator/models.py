@@ -1,0 +1,150 @@
+"""Database tables. Times are aware UTC datetimes; pages convert them to the viewer's zone.
+
+Enum-like columns are plain strings checked against the StrEnums here, so adding a value never
+needs a PostgreSQL ENUM migration.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from simulator.timeutil import utcnow
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    COACH = "coach"
+    TRAINEE = "trainee"
+
+
+class Experience(StrEnum):
+    NEW = "new"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class Person(SQLModel, table=True):
+    """Someone in the programme: their profile, not their credentials."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(index=True, unique=True, max_length=254)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    timezone: str = Field(default="UTC", max_length=64)
+    country: str = Field(default="", max_length=2)
+    languages: str = Field(default="en", max_length=200)
+    experience: str = Field(default=Experience.NEW, max_length=16)
+    availability: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code for code in self.languages.split(";") if code]
+
+
+class Account(SQLModel, table=True):
+    """Credentials, kept apart from the profile so a profile page can never leak them."""
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    password_hash: str = Field(max_length=255)
+    # Bumped on password change: sessions signed with an older epoch stop working.
+    auth_epoch: int = Field(default=1)
+    last_login_at: datetime | None = None
+
+
+class Invitation(SQLModel, table=True):
+    """A single-use link that lets an invited person set their password."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login, counted to throttle password guessing across all workers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(index=True, max_length=254)
+    ip: str = Field(default="", max_length=64)
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Cohort(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    group_size: int = Field(default=4)
+    rubric_id: str = Field(default="core-mediation-skills", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    """A person in a cohort, as trainee or coach, with the id the roster gave them."""
+
+    __table_args__ = (UniqueConstraint("cohort_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str = Field(max_length=16)
+    roster_id: str = Field(default="", max_length=64)
+
+
+class CaseVersion(SQLModel, table=True):
+    """One version of a case file; a scheduled session keeps the version it was given."""
+
+    __table_args__ = (UniqueConstraint("case_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True, max_length=64)
+    version: int = Field(default=1)
+    title: str = Field(max_length=200)
+    domain: str = Field(max_length=32)
+    difficulty: int
+    parties_min: int
+    parties_max: int
+    duration_minutes: int
+    languages: str = Field(default="en", max_length=200)
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class BreakoutStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Breakout(SQLModel, table=True):
+    """A scheduled role-play session: one group, one case version, one slot."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True)
+    round: int = Field(default=1)
+    key: str = Field(default="", max_length=32)
+    start: datetime = Field(index=True)
+    duration_minutes: int = Field(default=90)
+    case_version_id: int = Field(foreign_key="caseversion.id")
+    coach_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    status: str = Field(default=BreakoutStatus.DRAFT, max_length=16)
+
+
+class Seat(SQLModel, table=True):
+    """A person's place in a session and the role they play there (a case role id or observer)."""
+
+    __table_args__ = (UniqueConstraint("breakout_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    breakout_id: int = Field(foreign_key="breakout.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role_id: str = Field(max_length=64)
+    locked: bool = Field(default=False)

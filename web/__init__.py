@@ -1,0 +1,1 @@
+"""The Starlette application: app factory, auth, routes, templates, static files, API, websockets."""
