@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
@@ -11,7 +13,7 @@ import httpx
 import psycopg
 import pytest
 import redis
-from helpers import PASSWORD, log_in
+from helpers import PASSWORD, free_port, log_in, server_env, stop, wait_for_health
 
 from simulator import accounts
 from simulator.db import Database
@@ -166,3 +168,57 @@ def make_session(database: Database, library: None) -> Callable[..., Breakout]:
             return breakout
 
     return make
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright, with fake camera and microphone."""
+    if not os.path.exists(CHROMIUM):
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(settings: Settings, database: Database) -> Iterator[str]:
+    """The real server (`mediation-sim serve`) on a free loopback port, over the test database."""
+    port = free_port()
+    env = server_env(
+        DATABASE_URL=settings.database_url,
+        SECRET_KEY=settings.secret_key,
+        BASE_URL=f"http://127.0.0.1:{port}",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(base, proc)
+        yield base
+    finally:
+        stop(proc)

@@ -1,0 +1,104 @@
+"""The authorisation matrix: every route, every role, checked by real requests.
+
+A new route must be added to EXPECTED, so no page can ship without a decision about who sees it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import csrf_from, log_in
+from starlette.routing import Mount, Route
+
+from simulator.models import Role
+
+ANY = frozenset(Role)
+STAFF = frozenset({Role.STAFF})
+PUBLIC = None
+
+# (method, path) -> roles allowed (PUBLIC: everyone, anonymous included)
+EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("GET", "/invite/{token}"): PUBLIC,
+    ("POST", "/invite/{token}"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/"): ANY,
+    ("GET", "/profile"): ANY,
+    ("POST", "/profile"): ANY,
+    ("GET", "/people"): STAFF,
+    ("POST", "/people/invite"): STAFF,
+    ("POST", "/cohorts"): STAFF,
+    ("GET", "/cohorts/{cohort_id:int}"): STAFF,
+    ("GET", "/sessions/{session_id:int}"): ANY,
+    ("GET", "/api/sessions"): ANY,
+}
+
+
+def _routes(app):
+    for route in app.routes:
+        if isinstance(route, Mount):
+            continue
+        assert isinstance(route, Route)
+        for method in sorted(route.methods - {"HEAD"}):
+            yield method, route.path, route.endpoint
+
+
+def test_every_route_has_a_declared_and_matching_guard(app):
+    seen = set()
+    for method, path, endpoint in _routes(app):
+        key = (method, path)
+        assert key in EXPECTED, f"{method} {path} is not in the authorisation matrix"
+        assert hasattr(endpoint, "allowed_roles"), (
+            f"{method} {path} has no guard (use requires/public)"
+        )
+        assert endpoint.allowed_roles == EXPECTED[key], (
+            f"{method} {path} guard differs from the matrix"
+        )
+        seen.add(key)
+    assert seen == set(EXPECTED), f"matrix lists routes that do not exist: {set(EXPECTED) - seen}"
+
+
+@pytest.fixture
+def world(make_person, make_session):
+    people = {role: make_person(role) for role in Role}
+    others = [make_person(Role.TRAINEE) for _ in range(3)]
+    session = make_session([people[Role.TRAINEE], *others], coach=people[Role.COACH])
+    return people, {"session_id": session.id, "cohort_id": session.cohort_id, "token": "nope"}
+
+
+def _fill(path: str, ids: dict[str, object]) -> str:
+    for name, value in ids.items():
+        path = path.replace(f"{{{name}:int}}", str(value)).replace(f"{{{name}}}", str(value))
+    return path
+
+
+@pytest.mark.parametrize("who", ["anonymous", *Role])
+async def test_matrix_by_real_requests(client, app, world, who):
+    people, ids = world
+    if who == "anonymous":
+        client.cookies.clear()
+        token = csrf_from((await client.get("/login")).text)
+    else:
+        await log_in(client, people[who].email)
+        token = csrf_from((await client.get("/profile")).text)
+    for method, path, _ in _routes(app):
+        allowed = EXPECTED[(method, path)]
+        if allowed is PUBLIC or (method, path) == ("POST", "/logout"):
+            continue
+        url = _fill(path, ids)
+        if method == "GET":
+            response = await client.get(url)
+        else:
+            response = await client.request(method, url, data={"csrf_token": token})
+        label = f"{who} {method} {url} -> {response.status_code}"
+        if who == "anonymous":
+            if method == "GET" and not url.startswith("/api/"):
+                assert response.status_code == 303, label
+                assert response.headers["location"].startswith("/login?next="), label
+            else:
+                assert response.status_code == 401, label
+        elif who in allowed:
+            assert response.status_code not in (401, 403, 404, 500), label
+        else:
+            assert response.status_code == 403, label
