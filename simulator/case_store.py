@@ -55,13 +55,49 @@ def latest_version(session: Session, case_id: str) -> CaseVersion:
     return version
 
 
+def versions_of(session: Session, case_id: str) -> list[CaseVersion]:
+    """Every stored version of a case, oldest first."""
+    versions = list(
+        session.exec(
+            select(CaseVersion)
+            .where(CaseVersion.case_id == case_id)
+            .order_by(col(CaseVersion.version))
+        )
+    )
+    if not versions:
+        raise NotFound(f"There is no case {case_id!r} in the library.")
+    return versions
+
+
+def _id_line(text: str) -> int:
+    """The line of the top-level `id:` key, to point a renaming problem at it."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith("id:"):
+            return number
+    return 1
+
+
 def store_case(
-    session: Session, source: bytes, filename: str, *, rubric_ids: set[str] | None
+    session: Session,
+    source: bytes,
+    filename: str,
+    *,
+    rubric_ids: set[str] | None,
+    expect_id: str | None = None,
+    bundled: bool = False,
 ) -> tuple[CaseVersion | None, list[Problem]]:
-    """Validate and store a case file; unchanged text keeps its version, changed text adds one."""
-    case, problems = load_case_bytes(source, filename, rubric_ids=rubric_ids)
+    """Validate and store a case file; unchanged text keeps its version, changed text adds one.
+
+    `expect_id` is the case being edited: a file that renames it is refused, since sessions and
+    versions hang on the id.
+    """
+    case, problems = load_case_bytes(source, filename, rubric_ids=rubric_ids, bundled=bundled)
     if case is None:
         return None, problems
+    if expect_id is not None and case.id != expect_id:
+        line = _id_line(source.decode("utf-8"))
+        message = f"This edits the case {expect_id!r}; keep its id (to make a new case, upload it instead)."
+        return None, [Problem(filename, line, 1, message)]
     text = source.decode("utf-8")
     digest = hashlib.sha256(source).hexdigest()
     current = session.exec(
@@ -97,7 +133,9 @@ def sync_bundled_cases(session: Session, *, rubric_ids: set[str] | None) -> int:
         before = session.exec(
             select(func.count()).select_from(CaseVersion).where(CaseVersion.case_id == path.stem)
         ).one()
-        version, problems = store_case(session, path.read_bytes(), path.name, rubric_ids=rubric_ids)
+        version, problems = store_case(
+            session, path.read_bytes(), path.name, rubric_ids=rubric_ids, bundled=True
+        )
         if version is None:
             raise BadRequest(
                 "The bundled case library is invalid:\n" + "\n".join(map(str, problems))

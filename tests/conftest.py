@@ -183,21 +183,21 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium driven by Playwright, with fake camera and microphone."""
+@pytest.fixture
+async def browser():
+    """Debian's Chromium driven by Playwright (async API, so it shares the test's event loop)."""
     if not os.path.exists(CHROMIUM):
         if REQUIRE_SERVICES:
             pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium to run browser tests")
-    from playwright.sync_api import sync_playwright
+    from playwright.async_api import async_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         yield chromium
-        chromium.close()
+        await chromium.close()
 
 
 @pytest.fixture

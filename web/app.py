@@ -12,12 +12,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 
+from coaching.rubric import load_bundled_rubrics
 from simulator.db import Database
 from simulator.settings import Settings
 from web.csrf import CSRFMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.headers import SecurityHeadersMiddleware
-from web.routes import api, auth, cohorts, dashboard, people, profile, sessions
+from web.routes import api, auth, cases, cohorts, dashboard, people, profile, sessions
 from web.staticfiles import STATIC_DIR, HashedStaticFiles, content_hashes, static_url_builder
 from web.templating import make_templates
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
         *profile.ROUTES,
         *people.ROUTES,
         *cohorts.ROUTES,
+        *cases.ROUTES,
         *sessions.ROUTES,
         *api.ROUTES,
         Mount("/static", app=HashedStaticFiles(directory=STATIC_DIR), name="static"),
@@ -73,6 +75,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
     app.state.settings = settings
     app.state.db = db
     app.state.templates = make_templates(static_url_builder(content_hashes()))
+    app.state.rubrics = {rubric.id: rubric for rubric in load_bundled_rubrics()}
     return app
 
 

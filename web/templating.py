@@ -6,9 +6,11 @@ from datetime import datetime
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from scenarios.markdown import render_markdown
 from simulator.timeutil import iso_utc, local
 from web.csrf import csrf_token
 
@@ -37,6 +39,7 @@ def make_templates(static_url) -> Jinja2Templates:  # noqa: ANN001
     env.filters["localtime"] = format_local
     env.filters["iso"] = iso_utc
     env.filters["duration"] = format_duration
+    env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))
     env.globals["static"] = static_url
     templates = Jinja2Templates(env=env, context_processors=[_common_context])
     return templates

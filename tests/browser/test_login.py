@@ -10,27 +10,20 @@ from simulator.models import Role
 pytestmark = pytest.mark.browser
 
 
-def test_login_form_in_chromium(browser, live_server, make_person, tmp_path):
+async def test_login_form_in_chromium(live_server, make_person, browser):
     trainee = make_person(Role.TRAINEE, name="Achieng Otieno", timezone="Africa/Nairobi")
-    page = browser.new_page()
-    try:
-        page.goto(f"{live_server}/profile")
-        assert page.url.startswith(f"{live_server}/login?next=")
-        page.get_by_label("Email").fill(trainee.email)
-        page.get_by_label("Password").fill("not the password")
-        page.get_by_role("button", name="Log in").click()
-        assert (
-            page.get_by_role("alert")
-            .inner_text()
-            .startswith("That email and password do not match")
-        )
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{live_server}/profile")
-        assert page.get_by_label("Time zone").input_value() == "Africa/Nairobi"
-        assert "Signed in as Achieng Otieno" in page.locator("footer").inner_text()
-        page.screenshot(path=str(tmp_path / "profile.png"))
-        page.get_by_role("button", name="Log out").click()
-        page.wait_for_url(f"{live_server}/login")
-    finally:
-        page.close()
+    page = await browser.new_page()
+    await page.goto(f"{live_server}/profile")
+    assert page.url.startswith(f"{live_server}/login?next=")
+    await page.get_by_label("Email").fill(trainee.email)
+    await page.get_by_label("Password").fill("not the password")
+    await page.get_by_role("button", name="Log in").click()
+    alert = await page.get_by_role("alert").inner_text()
+    assert alert.startswith("That email and password do not match")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_url(f"{live_server}/profile")
+    assert await page.get_by_label("Time zone").input_value() == "Africa/Nairobi"
+    assert "Signed in as Achieng Otieno" in await page.locator("footer").inner_text()
+    await page.get_by_role("button", name="Log out").click()
+    await page.wait_for_url(f"{live_server}/login")

@@ -13,6 +13,7 @@ from simulator.models import Role
 
 ANY = frozenset(Role)
 STAFF = frozenset({Role.STAFF})
+COACHES_AND_STAFF = frozenset({Role.STAFF, Role.COACH})
 PUBLIC = None
 
 # (method, path) -> roles allowed (PUBLIC: everyone, anonymous included)
@@ -31,6 +32,12 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/cohorts"): STAFF,
     ("GET", "/cohorts/{cohort_id:int}"): STAFF,
     ("GET", "/sessions/{session_id:int}"): ANY,
+    ("GET", "/cases"): COACHES_AND_STAFF,
+    ("GET", "/cases/new"): STAFF,
+    ("POST", "/cases/new"): STAFF,
+    ("GET", "/cases/{case_id}"): COACHES_AND_STAFF,
+    ("GET", "/cases/{case_id}/edit"): STAFF,
+    ("POST", "/cases/{case_id}/edit"): STAFF,
     ("GET", "/api/sessions"): ANY,
 }
 
@@ -64,7 +71,12 @@ def world(make_person, make_session):
     people = {role: make_person(role) for role in Role}
     others = [make_person(Role.TRAINEE) for _ in range(3)]
     session = make_session([people[Role.TRAINEE], *others], coach=people[Role.COACH])
-    return people, {"session_id": session.id, "cohort_id": session.cohort_id, "token": "nope"}
+    return people, {
+        "session_id": session.id,
+        "cohort_id": session.cohort_id,
+        "token": "nope",
+        "case_id": "late-night-bakery",
+    }
 
 
 def _fill(path: str, ids: dict[str, object]) -> str:

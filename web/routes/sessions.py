@@ -1,21 +1,46 @@
-"""A scheduled session's page: when, who, which case, and the way into the room."""
+"""A scheduled session's page: when, who, the case as this viewer may see it, the way in."""
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from simulator.breakouts import session_for
+from scenarios.views import CaseView, case_view
+from simulator import case_store
+from simulator.breakouts import SessionView, session_for
+from simulator.models import CaseVersion, Person, Role
 from web.auth import signed_in
 from web.rendering import render
+
+
+def visible_case(session: Session, person: Person, view: SessionView) -> CaseView:
+    """The session's case version, cut down to what this person may read."""
+    version = session.get(CaseVersion, view.case_version_id)
+    assert version is not None
+    held = [role] if (role := view.role_of(person.id or -1)) else []
+    return case_view(
+        case_store.case_of(version),
+        held_role_ids=held,
+        privileged=person.role in (Role.COACH, Role.STAFF),
+        revealed=view.has_ended(),
+    )
+
+
+def _load(session: Session, person: Person, session_id: int) -> tuple[SessionView, CaseView]:
+    view = session_for(session, person, session_id)
+    return view, visible_case(session, person, view)
 
 
 @signed_in
 async def session_page(request: Request) -> Response:
     user = request.state.user
-    view = await request.app.state.db.run(session_for, user, request.path_params["session_id"])
-    return render(request, "session.html", s=view, my_role=view.role_of(user.id))
+    view, case = await request.app.state.db.run(_load, user, request.path_params["session_id"])
+    names = {role.id: role.name for role in case.roles}
+    return render(
+        request, "session.html", s=view, case=case, names=names, my_role=view.role_of(user.id)
+    )
 
 
 ROUTES = [Route("/sessions/{session_id:int}", session_page, methods=["GET"], name="session")]

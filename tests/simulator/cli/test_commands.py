@@ -132,3 +132,33 @@ async def test_demo_serves_and_every_account_logs_in(tmp_path):
     database.dispose()
     assert len(trainees) == 24 and len({p.timezone for p in trainees}) >= 8
     assert len(seated) == 24
+
+
+def test_cases_validate_and_list(tmp_path):
+    from scenarios.loader import bundled_library_dir
+
+    ok = cli("cases", "validate", str(bundled_library_dir()), cwd=tmp_path)
+    assert ok.returncode == 0 and "All case files are valid" in ok.stdout
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("id: Not A Slug\ntitle: x\n", encoding="utf-8")
+    (tmp_path / "binary.yaml").write_bytes(b"\x00\xff\xfe garbage")
+    result = cli("cases", "validate", str(bad), str(tmp_path / "binary.yaml"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"{bad}:1:5: " in result.stderr  # the id's value, on line 1, column 5
+    assert "binary.yaml:1:" in result.stderr and "Traceback" not in result.stderr
+    listed = cli("cases", "list", cwd=tmp_path)
+    assert listed.returncode == 0
+    header = listed.stdout.splitlines()[0].split()
+    assert header == ["id", "title", "domain", "difficulty", "parties", "minutes"]
+    assert "late-night-bakery" in listed.stdout and len(listed.stdout.splitlines()) >= 18
+
+
+def test_rubrics_validate(tmp_path):
+    from coaching.rubric import bundled_rubrics_dir
+
+    ok = cli("rubrics", "validate", str(bundled_rubrics_dir()), cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    bad = tmp_path / "r.yaml"
+    bad.write_text("id: r\ntitle: R\nscale: []\ncriteria: []\n", encoding="utf-8")
+    result = cli("rubrics", "validate", str(bad), cwd=tmp_path)
+    assert result.returncode == 1 and f"{bad}:3:" in result.stderr

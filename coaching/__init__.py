@@ -1,0 +1,1 @@
+"""Coaching: rubrics, scores, notes, feedback, self-assessment, progress and certificates."""
