@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from simulator import case_store
 from simulator.errors import Forbidden, NotFound
 from simulator.models import Breakout, BreakoutStatus, CaseVersion, Cohort, Person, Role, Seat
 from simulator.timeutil import as_utc, utcnow
@@ -40,10 +41,15 @@ class SessionView:
     coach_id: int | None
     coach_name: str | None
     seats: list[SeatView] = field(default_factory=list)
+    role_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def end(self) -> datetime:
         return as_utc(self.start) + timedelta(minutes=self.duration_minutes)
+
+    def role_name(self, role_id: str | None) -> str:
+        """The display name of a role of this session's case ('Observer' for extra seats)."""
+        return self.role_names.get(role_id or "", "Observer")
 
     def role_of(self, person_id: int) -> str | None:
         return next((s.role_id for s in self.seats if s.person_id == person_id), None)
@@ -114,6 +120,7 @@ def session_views(session: Session, breakouts: list[Breakout]) -> list[SessionVi
                 coach_id=b.coach_id,
                 coach_name=coach.name if coach else None,
                 seats=seats_by_breakout.get(b.id or 0, []),
+                role_names={role.id: role.name for role in case_store.case_of(case).roles},
             )
         )
     return views

@@ -37,10 +37,7 @@ def _load(session: Session, person: Person, session_id: int) -> tuple[SessionVie
 async def session_page(request: Request) -> Response:
     user = request.state.user
     view, case = await request.app.state.db.run(_load, user, request.path_params["session_id"])
-    names = {role.id: role.name for role in case.roles}
-    return render(
-        request, "session.html", s=view, case=case, names=names, my_role=view.role_of(user.id)
-    )
+    return render(request, "session.html", s=view, case=case, my_role=view.role_of(user.id))
 
 
 ROUTES = [Route("/sessions/{session_id:int}", session_page, methods=["GET"], name="session")]
