@@ -148,3 +148,22 @@ class Seat(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     role_id: str = Field(max_length=64)
     locked: bool = Field(default=False)
+
+
+class RoomSnapshot(SQLModel, table=True):
+    """The last state of a live room, so a restarted single-process server finds it as it was."""
+
+    session_id: int = Field(foreign_key="breakout.id", primary_key=True)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    version: int = Field(default=0)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Attendance(SQLModel, table=True):
+    """One stay of one person in a live room, from joining to leaving."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    breakout_id: int = Field(foreign_key="breakout.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    joined_at: datetime = Field(default_factory=utcnow)
+    left_at: datetime | None = None

@@ -14,11 +14,13 @@ from starlette.routing import Mount
 
 from coaching.rubric import load_bundled_rubrics
 from simulator.db import Database
+from simulator.rooms.service import RoomService
 from simulator.settings import Settings
 from web.csrf import CSRFMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.headers import SecurityHeadersMiddleware
-from web.routes import api, auth, cases, cohorts, dashboard, people, profile, sessions
+from web.hubs import ice_servers_for, make_hub
+from web.routes import api, auth, cases, cohorts, dashboard, people, profile, room, sessions
 from web.staticfiles import STATIC_DIR, HashedStaticFiles, content_hashes, static_url_builder
 from web.templating import make_templates
 
@@ -32,13 +34,19 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
     settings.require_secret_key()
     db = database or Database(settings.database_url)
 
+    rooms = RoomService(
+        make_hub(settings, db), db, lambda person: ice_servers_for(settings, person)
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db.check_migrated()
         log.info("serving with database %s", db.safe_url)
+        await rooms.start()
         try:
             yield
         finally:
+            await rooms.stop()
             if database is None:
                 db.dispose()
 
@@ -50,6 +58,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
         *cohorts.ROUTES,
         *cases.ROUTES,
         *sessions.ROUTES,
+        *room.ROUTES,
         *api.ROUTES,
         Mount("/static", app=HashedStaticFiles(directory=STATIC_DIR), name="static"),
     ]
@@ -75,6 +84,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
     app.state.settings = settings
     app.state.db = db
     app.state.templates = make_templates(static_url_builder(content_hashes()))
+    app.state.rooms = rooms
     app.state.rubrics = {rubric.id: rubric for rubric in load_bundled_rubrics()}
     return app
 

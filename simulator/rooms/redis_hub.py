@@ -1,0 +1,143 @@
+"""Rooms shared between server processes through Redis.
+
+State: one JSON value per room (`msim:room:<id>`), changed with optimistic transactions (WATCH),
+so two workers never lose each other's changes. Routing: every worker listens on its own channel
+(`msim:worker:<id>`); an envelope goes only to the workers that hold someone of the room.
+Liveness: each worker refreshes `msim:alive:<id>` every few seconds; a worker that dies stops
+refreshing, and the others drop its people from their rooms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import redis.asyncio as aioredis
+from redis.exceptions import WatchError
+
+from simulator.rooms.hub import Hub
+from simulator.rooms.state import RoomState
+
+log = logging.getLogger("simulator.rooms")
+T = TypeVar("T")
+PREFIX = "msim"
+ALIVE_TTL = 10
+HEARTBEAT = 3.0
+ROOM_TTL = 7 * 24 * 3600
+
+
+class RedisHub(Hub):
+    def __init__(self, url: str, worker_id: str | None = None) -> None:
+        super().__init__(worker_id)
+        self.url = url
+        self.redis: aioredis.Redis = aioredis.Redis.from_url(url, decode_responses=True)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._live: tuple[float, set[str]] = (0.0, set())
+
+    def _room_key(self, room: int) -> str:
+        return f"{PREFIX}:room:{room}"
+
+    async def start(self) -> None:
+        await self.redis.ping()
+        await self._beat()
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="redis-listen"),
+            asyncio.create_task(self._heartbeat(), name="redis-heartbeat"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(Exception):
+            await self.redis.delete(f"{PREFIX}:alive:{self.worker_id}")
+        await self.redis.aclose()
+
+    async def load(self, room: int) -> RoomState | None:
+        raw = await self.redis.get(self._room_key(room))
+        return RoomState.from_dict(json.loads(raw)) if raw else None
+
+    async def mutate(
+        self,
+        room: int,
+        change: Callable[[RoomState], T],
+        create: Callable[[], Awaitable[RoomState]],
+    ) -> tuple[RoomState, T]:
+        key = self._room_key(room)
+        fresh: RoomState | None = None
+        while True:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    if raw:
+                        state = RoomState.from_dict(json.loads(raw))
+                    else:
+                        fresh = fresh or await create()
+                        state = RoomState.from_dict(fresh.to_dict())
+                    result = change(state)
+                    state.version += 1
+                    pipe.multi()
+                    pipe.set(key, json.dumps(state.to_dict()), ex=ROOM_TTL)
+                    pipe.sadd(f"{PREFIX}:rooms", room)
+                    await pipe.execute()
+                    return state, result
+                except WatchError:
+                    continue
+
+    async def route(self, envelope: dict[str, Any], workers: set[str]) -> None:
+        text = json.dumps(envelope)
+        for worker in workers:
+            if worker == self.worker_id:
+                await self.deliver(envelope)
+            else:
+                await self.redis.publish(f"{PREFIX}:worker:{worker}", text)
+
+    async def live_workers(self) -> set[str]:
+        stamp, live = self._live
+        if time.monotonic() - stamp < 1.0:
+            return live
+        keys = [key async for key in self.redis.scan_iter(f"{PREFIX}:alive:*", count=500)]
+        live = {key.rsplit(":", 1)[1] for key in keys} | {self.worker_id}
+        self._live = (time.monotonic(), live)
+        return live
+
+    async def rooms(self) -> list[int]:
+        return sorted(int(r) for r in await self.redis.smembers(f"{PREFIX}:rooms"))
+
+    async def _beat(self) -> None:
+        await self.redis.set(f"{PREFIX}:alive:{self.worker_id}", "1", ex=ALIVE_TTL)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            try:
+                await self._beat()
+            except Exception:
+                log.exception("redis heartbeat failed")
+
+    async def _listen(self) -> None:
+        """Deliver envelopes other workers address to this one; resubscribe after a drop."""
+        while True:
+            try:
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(f"{PREFIX}:worker:{self.worker_id}")
+                    async for message in pubsub.listen():
+                        if message["type"] != "message":
+                            continue
+                        try:
+                            await self.deliver(json.loads(message["data"]))
+                        except Exception:
+                            log.exception("could not deliver an envelope")
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("redis subscription dropped; retrying")
+                await asyncio.sleep(1)

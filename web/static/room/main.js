@@ -1,0 +1,172 @@
+// The live room: joins the signaling socket, builds the mesh, and keeps the page in step.
+
+import { Signaling } from "room/signaling";
+import { LocalMedia } from "room/media";
+import { Peer } from "room/mesh";
+import { measure, grade } from "room/stats";
+import { renderTiles, renderPhase, renderControls, addChat, showBanner, formatLeft } from "room/view";
+
+const config = JSON.parse(document.getElementById("room-config").textContent);
+const tab = Math.random().toString(36).slice(2, 10);
+const media = new LocalMedia();
+const signaling = new Signaling(config.wsPath, tab);
+const peers = new Map();
+const samples = new Map();
+let me = null;
+let state = null;
+let iceServers = [];
+let fatal = false;
+const statusEl = document.querySelector("[data-testid=room-status]");
+const send = (message) => signaling.send(message);
+
+window.__room = { peers, media, signaling, state: () => state };
+
+function ensurePeer(id) {
+  let peer = peers.get(id);
+  if (!peer) {
+    peer = new Peer({
+      id, polite: me.id < id, iceServers, send, media,
+      onTrack: () => draw(),
+      onChange: () => updateStatus(),
+    });
+    peers.set(id, peer);
+  }
+  return peer;
+}
+
+function dropPeer(id) {
+  const peer = peers.get(id);
+  if (peer) { peer.close(); peers.delete(id); samples.delete(id); }
+}
+
+function applyState(next) {
+  const before = state;
+  state = next;
+  const present = new Map(state.people.filter((p) => p.present && p.id !== me.id).map((p) => [p.id, p]));
+  for (const id of [...peers.keys()]) {
+    const previous = before && before.people.find((p) => p.id === id);
+    const now = present.get(id);
+    // Gone, or back from a fresh page load: its old connection is useless.
+    if (!now || (previous && previous.tab && now.tab && previous.tab !== now.tab)) dropPeer(id);
+  }
+  for (const [id, person] of present) {
+    const peer = ensurePeer(id);
+    const allowed = !!state.media_to[String(id)];
+    peer.gate({ audio: allowed, video: allowed && !person.audio_only });
+  }
+  draw();
+}
+
+function draw() {
+  if (!state) return;
+  renderTiles(state, me.id, peers, media.stream);
+  renderPhase(state, me);
+  renderControls(state, me, send);
+  updateStatus();
+}
+
+function updateStatus() {
+  let status;
+  if (fatal) status = "closed";
+  else if (!signaling.ws || signaling.ws.readyState !== WebSocket.OPEN || !state) status = me ? "reconnecting" : "connecting";
+  else {
+    const others = state.people.filter((p) => p.present && p.id !== me.id);
+    if (!others.length) status = "waiting";
+    else status = others.every((p) => peers.get(p.id)?.connected()) ? "connected" : "connecting";
+  }
+  if (statusEl.textContent !== status) statusEl.textContent = status;
+  statusEl.dataset.status = status;
+}
+
+function tick() {
+  if (state) {
+    const left = state.deadline - signaling.serverNow();
+    document.querySelector("[data-testid=timer]").textContent = state.phase === "ended" ? "--:--" : formatLeft(left);
+  }
+  for (const [id, peer] of peers) {
+    const receiver = peer.pc.getReceivers().find((r) => r.track && r.track.kind === "audio");
+    const level = receiver && receiver.getSynchronizationSources ? (receiver.getSynchronizationSources()[0]?.audioLevel || 0) : 0;
+    document.querySelector(`[data-person="${id}"]`)?.classList.toggle("speaking", level > 0.03);
+  }
+}
+
+let reportTurn = 0;
+async function sampleQuality() {
+  let worst = null;
+  for (const [id, peer] of peers) {
+    if (!peer.connected()) continue;
+    const sample = await measure(peer, samples.get(id));
+    samples.set(id, sample);
+    const tile = document.querySelector(`[data-person="${id}"] .quality`);
+    if (tile && sample.kbps !== null) tile.title = `${Math.round(sample.rtt ?? 0)} ms, ${sample.lossPct?.toFixed(1)}% loss, ${Math.round(sample.kbps)} kbit/s${sample.relayed ? ", relayed" : ""}`;
+    if (!worst || grade(sample) === "poor" || (sample.rtt ?? 0) > (worst.rtt ?? 0)) worst = sample;
+  }
+  reportTurn = (reportTurn + 1) % 3;
+  if (worst && reportTurn === 0) send({ type: "quality.report", rtt_ms: worst.rtt, loss_pct: worst.lossPct });
+}
+
+function wireControls() {
+  const toggle = (id, apply, on, off) => {
+    const button = document.getElementById(id);
+    button.onclick = () => {
+      const pressed = button.getAttribute("aria-pressed") !== "true";
+      button.setAttribute("aria-pressed", String(pressed));
+      button.textContent = pressed ? on : off;
+      apply(pressed);
+    };
+  };
+  toggle("mic", (p) => media.setMic(!p), "Unmute", "Mute");
+  toggle("cam", (p) => media.setCam(!p), "Camera on", "Camera off");
+  toggle("audio-only", (p) => media.setAudioOnly(p), "Video on", "Audio only");
+  toggle("low-bandwidth", (p) => media.setLowBandwidth(p), "Normal connection", "Weak connection");
+  media.addEventListener("change", () => {
+    send(media.state());
+    if (state) applyState(state);
+  });
+  document.getElementById("help").onclick = () => send({ type: "help.request", text: "" });
+  document.getElementById("advance").onclick = () => send({ type: "phase.advance" });
+  document.getElementById("extend").onclick = () => send({ type: "phase.extend", minutes: 5 });
+  document.getElementById("caucus-open").onclick = () => {
+    const chosen = [...document.querySelectorAll("#caucus-choices input:checked")].map((i) => Number(i.value));
+    if (!chosen.length) { showBanner("Tick the party (or parties) to meet in caucus.", "error"); return; }
+    send({ type: "caucus.open", with: chosen });
+  };
+  document.getElementById("caucus-close").onclick = () => send({ type: "caucus.close" });
+  document.getElementById("chat-form").onsubmit = (event) => {
+    event.preventDefault();
+    const input = document.getElementById("chat-text");
+    if (input.value.trim() && send({ type: "chat.send", text: input.value })) input.value = "";
+  };
+}
+
+signaling.addEventListener("welcome", ({ detail }) => {
+  const reconnect = me !== null;
+  me = detail.you;
+  iceServers = detail.ice_servers;
+  if (!reconnect) for (const message of detail.state.chat) addChat(message, me.id);
+  showBanner(media.error || "", media.error ? "error" : "info");
+  send(media.state());
+  applyState(detail.state);
+  if (reconnect) for (const peer of peers.values()) peer.restartIce();
+});
+signaling.addEventListener("state", ({ detail }) => applyState(detail.state));
+signaling.addEventListener("signal", ({ detail }) => ensurePeer(detail.from).handle(detail));
+signaling.addEventListener("chat", ({ detail }) => addChat(detail.message, me.id));
+signaling.addEventListener("error", ({ detail }) => {
+  if (detail.fatal) { fatal = true; showBanner(detail.message, "error"); }
+  else if (detail.code !== "not_present") showBanner(detail.message, "error");
+  updateStatus();
+});
+signaling.addEventListener("reconnecting", ({ detail }) => {
+  showBanner(`Reconnecting… (attempt ${detail.attempt})`, "warning");
+  updateStatus();
+});
+signaling.addEventListener("open", () => updateStatus());
+signaling.addEventListener("reconnect", () => showBanner("The server is restarting; reconnecting…", "warning"));
+signaling.addEventListener("closed", () => { fatal = true; updateStatus(); });
+
+wireControls();
+await media.start();
+signaling.connect();
+setInterval(tick, 250);
+setInterval(sampleQuality, 2000);
