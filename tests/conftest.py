@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
@@ -13,7 +11,7 @@ import httpx
 import psycopg
 import pytest
 import redis
-from helpers import PASSWORD, free_port, log_in, server_env, stop, wait_for_health
+from helpers import PASSWORD, Server, log_in
 
 from simulator import accounts
 from simulator.db import Database
@@ -203,22 +201,8 @@ async def browser():
 @pytest.fixture
 def live_server(settings: Settings, database: Database) -> Iterator[str]:
     """The real server (`mediation-sim serve`) on a free loopback port, over the test database."""
-    port = free_port()
-    env = server_env(
-        DATABASE_URL=settings.database_url,
-        SECRET_KEY=settings.secret_key,
-        BASE_URL=f"http://127.0.0.1:{port}",
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server = Server(settings.database_url, settings.secret_key).start()
     try:
-        wait_for_health(base, proc)
-        yield base
+        yield server.base
     finally:
-        stop(proc)
+        server.stop()

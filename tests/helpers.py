@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import signal
@@ -87,3 +89,92 @@ def cli(
         text=True,
         timeout=120,
     )
+
+
+class Server:
+    """`mediation-sim serve` in a child process on a free loopback port."""
+
+    def __init__(
+        self, database_url: str, secret_key: str, redis_url: str = "", port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = server_env(
+            DATABASE_URL=database_url,
+            SECRET_KEY=secret_key,
+            REDIS_URL=redis_url,
+            BASE_URL=self.base,
+        )
+        self.proc: subprocess.Popen | None = None
+        self.output = ""
+
+    def start(self) -> Server:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "simulator", "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        wait_for_health(self.base, self.proc)
+        return self
+
+    def stop(self) -> str:
+        if self.proc is not None:
+            self.output += stop(self.proc)
+            self.proc = None
+        return self.output
+
+    def kill(self) -> None:
+        """Die without a goodbye, as a crashed worker does."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.output += self.proc.communicate()[0] or ""
+        self.proc = None
+
+
+async def session_cookie(base: str, email: str, password: str = PASSWORD) -> str:
+    """Log in over HTTP and return the Cookie header a websocket client sends."""
+    async with httpx.AsyncClient(base_url=base) as client:
+        response = await log_in(client, email, password)
+        assert response.status_code == 303, response.text[:500]
+        return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+
+class RoomClient:
+    """A scripted websocket participant speaking the room protocol."""
+
+    def __init__(self, ws) -> None:  # noqa: ANN001
+        self.ws = ws
+        self.frames: list[dict] = []
+
+    @classmethod
+    async def join(
+        cls, base: str, session_id: int, cookie: str, tab: str = "t", origin: str | None = None
+    ) -> RoomClient:
+        from websockets.asyncio.client import connect
+
+        url = base.replace("http://", "ws://") + f"/sessions/{session_id}/ws?tab={tab}"
+        headers = {"Cookie": cookie} if cookie else {}
+        ws = await connect(url, additional_headers=headers, origin=origin or base, open_timeout=10)
+        return cls(ws)
+
+    async def send(self, message: dict | str) -> None:
+        await self.ws.send(message if isinstance(message, str) else json.dumps(message))
+
+    async def next(self, kind: str, timeout: float = 5, where=None) -> dict:  # noqa: ANN001
+        """The next frame of a kind (optionally matching `where`), skipping others."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(
+                    f"no {kind!r} frame in {timeout} s; saw {[f['type'] for f in self.frames[-10:]]}"
+                )
+            frame = json.loads(await asyncio.wait_for(self.ws.recv(), left))
+            self.frames.append(frame)
+            if frame["type"] == kind and (where is None or where(frame)):
+                return frame
+
+    async def close(self) -> None:
+        await self.ws.close()

@@ -176,13 +176,7 @@ class RoomState:
         return self.in_caucus(sender) == self.in_caucus(receiver)
 
     def can_read_chat(self, person_id: int, message: ChatMessage) -> bool:
-        if message.scope == "room":
-            return True
-        return (
-            self.is_guide(person_id)
-            or self.in_caucus(person_id)
-            and message.person_id in (self.caucus.members if self.caucus else [])
-        )
+        return message.audience is None or person_id in message.audience or self.is_guide(person_id)
 
     def connected_ids(self, live_workers: set[str] | None = None) -> list[int]:
         """People with a socket on a worker that is still alive (all, if liveness is unknown)."""
