@@ -20,7 +20,18 @@ from web.csrf import CSRFMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.headers import SecurityHeadersMiddleware
 from web.hubs import ice_servers_for, make_hub
-from web.routes import api, auth, cases, cohorts, dashboard, people, profile, room, sessions
+from web.routes import (
+    api,
+    auth,
+    cases,
+    cohorts,
+    control,
+    dashboard,
+    people,
+    profile,
+    room,
+    sessions,
+)
 from web.staticfiles import STATIC_DIR, HashedStaticFiles, content_hashes, static_url_builder
 from web.templating import make_templates
 
@@ -59,6 +70,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
         *cases.ROUTES,
         *sessions.ROUTES,
         *room.ROUTES,
+        *control.ROUTES,
         *api.ROUTES,
         Mount("/static", app=HashedStaticFiles(directory=STATIC_DIR), name="static"),
     ]

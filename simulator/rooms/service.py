@@ -15,6 +15,7 @@ from simulator.errors import DomainError
 from simulator.models import Person
 from simulator.rooms import persistence, protocol
 from simulator.rooms import state as rules
+from simulator.rooms.control import RoomRow, summarise
 from simulator.rooms.hub import Connection, Hub
 from simulator.rooms.protocol import ProtocolError, frame
 from simulator.rooms.state import Member, RoomState
@@ -104,7 +105,9 @@ class RoomService:
         def enter(state: RoomState) -> None:
             if member.person_id not in state.members:  # staff dropping in, or a late seat change
                 state.members[member.person_id] = member
-            rules.join(state, member.person_id, self.hub.worker_id, connection.conn_id, now_ms(), tab[:64])
+            rules.join(
+                state, member.person_id, self.hub.worker_id, connection.conn_id, now_ms(), tab[:64]
+            )
 
         state, _ = await self.hub.mutate(session_id, enter, lambda: self._create(session_id))
         attendance = await self.db.run(persistence.record_join, session_id, member.person_id)
@@ -248,6 +251,16 @@ class RoomService:
             await self.hub.publish_state(state)
             count += 1
         return count
+
+    async def live_rows(self) -> list[RoomRow]:
+        """The control room's view: every room that has not ended."""
+        live = await self.hub.live_workers()
+        rows = []
+        for room in await self.hub.rooms():
+            state = await self.hub.load(room)
+            if state is not None and state.phase != "ended":
+                rows.append(summarise(state, live))
+        return rows
 
     # --- housekeeping -------------------------------------------------------------------------
 

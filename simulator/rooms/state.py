@@ -201,7 +201,9 @@ def _new_id(state: RoomState) -> int:
 
 def join(state: RoomState, person_id: int, worker: str, conn: str, now: int, tab: str = "") -> None:
     state.member(person_id)
-    state.presence[person_id] = Presence(person_id=person_id, worker=worker, conn=conn, since=now, tab=tab)
+    state.presence[person_id] = Presence(
+        person_id=person_id, worker=worker, conn=conn, since=now, tab=tab
+    )
 
 
 def leave(state: RoomState, person_id: int, conn: str) -> bool:
@@ -245,6 +247,18 @@ def extend_phase(state: RoomState, person_id: int, minutes: int) -> None:
     if not 1 <= minutes <= 60:
         raise BadRequest("Extend by 1 to 60 minutes.")
     state.deadline += minutes * MINUTE_MS
+
+
+def staff_extend(state: RoomState, minutes: int) -> None:
+    """Programme staff give every room more time (authorised by the caller, not a member)."""
+    if not 1 <= minutes <= 60:
+        raise BadRequest("Extend by 1 to 60 minutes.")
+    state.deadline += minutes * MINUTE_MS
+
+
+def staff_close(state: RoomState, now: int) -> None:
+    """Programme staff end the role play, e.g. at the end of a round."""
+    state.phase, state.phase_started, state.deadline, state.caucus = "ended", now, now, None
 
 
 def open_caucus(state: RoomState, person_id: int, with_ids: list[int], now: int) -> None:

@@ -5,9 +5,11 @@ A new route must be added to EXPECTED, so no page can ship without a decision ab
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from helpers import csrf_from, log_in
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from simulator.models import Role
 
@@ -39,12 +41,20 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/cases/{case_id}/edit"): STAFF,
     ("POST", "/cases/{case_id}/edit"): STAFF,
     ("GET", "/api/sessions"): ANY,
+    ("GET", "/sessions/{session_id:int}/room"): ANY,
+    ("GET", "/control"): STAFF,
+    ("GET", "/api/control/rooms"): STAFF,
+    ("POST", "/control/broadcast"): STAFF,
+    ("POST", "/control/extend"): STAFF,
+    ("POST", "/control/close"): STAFF,
 }
 
 
 def _routes(app):
     for route in app.routes:
-        if isinstance(route, Mount):
+        if isinstance(
+            route, Mount | WebSocketRoute
+        ):  # the room socket: tests/web/test_room_socket.py
             continue
         assert isinstance(route, Route)
         for method in sorted(route.methods - {"HEAD"}):
@@ -70,7 +80,9 @@ def test_every_route_has_a_declared_and_matching_guard(app):
 def world(make_person, make_session):
     people = {role: make_person(role) for role in Role}
     others = [make_person(Role.TRAINEE) for _ in range(3)]
-    session = make_session([people[Role.TRAINEE], *others], coach=people[Role.COACH])
+    session = make_session(
+        [people[Role.TRAINEE], *others], coach=people[Role.COACH], starts_in=timedelta(minutes=-5)
+    )
     return people, {
         "session_id": session.id,
         "cohort_id": session.cohort_id,

@@ -27,7 +27,9 @@ def room(make_person, make_session):
 
 
 async def _join(base, session_id, person, tab="t"):
-    client = await RoomClient.join(base, session_id, await session_cookie(base, person.email), tab=tab)
+    client = await RoomClient.join(
+        base, session_id, await session_cookie(base, person.email), tab=tab
+    )
     welcome = await client.next("welcome")
     return client, welcome
 
@@ -38,9 +40,16 @@ async def test_members_join_see_each_other_and_relay_signals(live_server, room, 
     assert welcome["you"]["id"] == mediator.id and welcome["state"]["phase"] == "preparation"
     assert isinstance(welcome["ice_servers"], list) and welcome["server_time"] > 0
     b, _ = await _join(live_server, session_id, baker)
-    state = await a.next("state", where=lambda f: sum(p["present"] for p in f["state"]["people"]) == 2)
-    assert {p["email"] for p in state["state"]["people"] if p["present"]} == {mediator.email, baker.email}
-    await a.send({"type": "signal", "to": baker.id, "description": {"type": "offer", "sdp": "v=0 test"}})
+    state = await a.next(
+        "state", where=lambda f: sum(p["present"] for p in f["state"]["people"]) == 2
+    )
+    assert {p["email"] for p in state["state"]["people"] if p["present"]} == {
+        mediator.email,
+        baker.email,
+    }
+    await a.send(
+        {"type": "signal", "to": baker.id, "description": {"type": "offer", "sdp": "v=0 test"}}
+    )
     relayed = await b.next("signal")
     assert relayed["from"] == mediator.id and relayed["description"]["sdp"] == "v=0 test"
     await a.send({"type": "signal", "to": neighbour.id, "candidate": {"candidate": ""}})
@@ -84,7 +93,10 @@ async def test_phases_caucus_and_permissions(live_server, room):
     await n.send({"type": "help.request", "text": "we are stuck"})
     help_view = await c.next("state", where=lambda f: f["state"]["help"])
     await c.send({"type": "help.resolve", "id": help_view["state"]["help"][0]["id"]})
-    await n.next("state", where=lambda f: f["state"]["help"] and f["state"]["help"][0]["resolved_by"] == coach.id)
+    await n.next(
+        "state",
+        where=lambda f: f["state"]["help"] and f["state"]["help"][0]["resolved_by"] == coach.id,
+    )
     for client in (m, b, n, c):
         await client.close()
 
@@ -92,7 +104,10 @@ async def test_phases_caucus_and_permissions(live_server, room):
 async def test_outsiders_are_refused(live_server, room, make_person, make_session):
     session_id, _, _ = room
     other_trainee = make_person(Role.TRAINEE)
-    make_session([other_trainee, make_person(Role.TRAINEE), make_person(Role.TRAINEE)], starts_in=timedelta(minutes=-5))
+    make_session(
+        [other_trainee, make_person(Role.TRAINEE), make_person(Role.TRAINEE)],
+        starts_in=timedelta(minutes=-5),
+    )
     other_coach = make_person(Role.COACH)
     staff = make_person(Role.STAFF)
     cases = [
@@ -121,12 +136,32 @@ async def test_hostile_messages_get_error_frames_and_the_room_goes_on(live_serve
     m, _ = await _join(live_server, session_id, mediator)
     b, _ = await _join(live_server, session_id, baker)
     rng = random.Random(7)
-    kinds = ["signal", "phase.advance", "caucus.open", "chat.send", "help.resolve", "ping", "nope", None]
+    kinds = [
+        "signal",
+        "phase.advance",
+        "caucus.open",
+        "chat.send",
+        "help.resolve",
+        "ping",
+        "nope",
+        None,
+    ]
     junk_values = [None, True, -1, 10**30, "", "x" * 3000, [], {}, [1, "a"], {"type": "offer"}, 1.5]
-    hostile: list[str | bytes] = [b"\x00binary", "x" * 70_000, "{", "[]", "null", '"str"', "[" * 3000]
+    hostile: list[str | bytes] = [
+        b"\x00binary",
+        "x" * 70_000,
+        "{",
+        "[]",
+        "null",
+        '"str"',
+        "[" * 3000,
+    ]
     for _ in range(3000):
         body = {"type": rng.choice(kinds)}
-        for field in rng.sample(["to", "text", "with", "minutes", "id", "description", "candidate", "t"], k=rng.randint(0, 3)):
+        for field in rng.sample(
+            ["to", "text", "with", "minutes", "id", "description", "candidate", "t"],
+            k=rng.randint(0, 3),
+        ):
             body[field] = rng.choice(junk_values)
         hostile.append(json.dumps(body))
     for index, message in enumerate(hostile):
@@ -165,7 +200,9 @@ async def test_a_server_restart_loses_no_room_state(room, settings, database):
 
 
 @pytest.mark.redis
-async def test_two_workers_share_rooms_through_redis_and_survive_a_worker_dying(room, settings, database, redis_url):
+async def test_two_workers_share_rooms_through_redis_and_survive_a_worker_dying(
+    room, settings, database, redis_url
+):
     session_id, (mediator, baker, *_), _ = room
     one = Server(settings.database_url, settings.secret_key, redis_url=redis_url).start()
     two = Server(settings.database_url, settings.secret_key, redis_url=redis_url).start()
@@ -173,7 +210,13 @@ async def test_two_workers_share_rooms_through_redis_and_survive_a_worker_dying(
         m, _ = await _join(one.base, session_id, mediator)
         b, _ = await _join(two.base, session_id, baker)
         await m.next("state", where=lambda f: sum(p["present"] for p in f["state"]["people"]) == 2)
-        await m.send({"type": "signal", "to": baker.id, "description": {"type": "offer", "sdp": "across workers"}})
+        await m.send(
+            {
+                "type": "signal",
+                "to": baker.id,
+                "description": {"type": "offer", "sdp": "across workers"},
+            }
+        )
         assert (await b.next("signal"))["description"]["sdp"] == "across workers"
         await b.send({"type": "phase.advance", "to": "opening"})  # the baker may not
         await b.next("error")

@@ -6,8 +6,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-
 from helpers import session_cookie
+
 from simulator.models import Role
 from web.rtc.bot import RoomBot, room_endpoints
 from web.rtc.tone import dominant_frequency
@@ -15,11 +15,15 @@ from web.rtc.tone import dominant_frequency
 pytestmark = pytest.mark.slow
 
 
-async def test_two_aiortc_participants_exchange_audio_through_the_server(live_server, make_person, make_session):
+async def test_two_aiortc_participants_exchange_audio_through_the_server(
+    live_server, make_person, make_session
+):
     people = [make_person(Role.TRAINEE) for _ in range(2)]
     session = make_session(people, starts_in=timedelta(minutes=-5))
     bots = [
-        RoomBot(live_server, session.id, await session_cookie(live_server, person.email), tone_hz=tone)
+        RoomBot(
+            live_server, session.id, await session_cookie(live_server, person.email), tone_hz=tone
+        )
         for person, tone in zip(people, (440.0, 660.0), strict=True)
     ]
     stop = asyncio.Event()
@@ -28,7 +32,10 @@ async def test_two_aiortc_participants_exchange_audio_through_the_server(live_se
         await asyncio.wait_for(asyncio.gather(*(bot.joined.wait() for bot in bots)), 10)
         deadline = asyncio.get_running_loop().time() + 15
         while asyncio.get_running_loop().time() < deadline:
-            if all(bot.heard(other.id, 1.0).size >= 48_000 for bot, other in zip(bots, reversed(people), strict=True)):
+            if all(
+                bot.heard(other.id, 1.0).size >= 48_000
+                for bot, other in zip(bots, reversed(people), strict=True)
+            ):
                 break
             await asyncio.sleep(0.2)
         first, second = bots

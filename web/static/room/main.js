@@ -39,7 +39,22 @@ function dropPeer(id) {
   if (peer) { peer.close(); peers.delete(id); samples.delete(id); }
 }
 
+let noticeSeen = null;
+
+function announce(next) {
+  const latest = next.notices[next.notices.length - 1];
+  if (noticeSeen === null) noticeSeen = latest ? latest.id : 0;
+  else if (latest && latest.id > noticeSeen) {
+    noticeSeen = latest.id;
+    showBanner(`Message from ${latest.from}: ${latest.text}`, "info");
+  }
+  if (next.phase === "ended" && (!state || state.phase !== "ended")) {
+    showBanner("The role play has ended. Thank you; the coach will be in touch with feedback.", "info");
+  }
+}
+
 function applyState(next) {
+  announce(next);
   const before = state;
   state = next;
   const present = new Map(state.people.filter((p) => p.present && p.id !== me.id).map((p) => [p.id, p]));
