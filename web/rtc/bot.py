@@ -120,7 +120,8 @@ class RoomBot:
             if person_id not in present:
                 await self._drop(self.links.pop(person_id))
         for person_id in present:
-            link = self.links.get(person_id) or await self._link(person_id, offer=True)
+            # As in the browsers' mesh, the side with the higher id makes the first offer.
+            link = self.links.get(person_id) or await self._link(person_id, offer=self.me > person_id)
             allowed = bool(state["media_to"].get(str(person_id)))
             if link.sender is not None:
                 link.sender.replaceTrack(self._track if allowed else None)

@@ -28,6 +28,10 @@ function ensurePeer(id) {
       id, polite: me.id < id, iceServers, send, media,
       onTrack: () => draw(),
       onChange: () => updateStatus(),
+      onBroken: (broken, signal) => {
+        if (peers.get(id) === broken) dropPeer(id);
+        return ensurePeer(id).handle(signal);
+      },
     });
     peers.set(id, peer);
   }
@@ -53,23 +57,43 @@ function announce(next) {
   }
 }
 
+// A person who drops off the signaling socket keeps their peer connection for a while: media
+// flows browser to browser, so a short signaling outage need not interrupt the role play.
+const ABSENCE_GRACE_MS = 20000;
+const absentSince = new Map();
+const peerTabs = new Map();
+
 function applyState(next) {
   announce(next);
-  const before = state;
   state = next;
   const present = new Map(state.people.filter((p) => p.present && p.id !== me.id).map((p) => [p.id, p]));
   for (const id of [...peers.keys()]) {
-    const previous = before && before.people.find((p) => p.id === id);
-    const now = present.get(id);
-    // Gone, or back from a fresh page load: its old connection is useless.
-    if (!now || (previous && previous.tab && now.tab && previous.tab !== now.tab)) dropPeer(id);
+    const person = present.get(id);
+    if (!person) {
+      if (!absentSince.has(id)) absentSince.set(id, Date.now());
+      continue;
+    }
+    absentSince.delete(id);
+    // Back from a fresh page load: their side of the old connection is gone.
+    if (peerTabs.get(id) && person.tab && peerTabs.get(id) !== person.tab) dropPeer(id);
   }
   for (const [id, person] of present) {
+    peerTabs.set(id, person.tab);
     const peer = ensurePeer(id);
     const allowed = !!state.media_to[String(id)];
     peer.gate({ audio: allowed, video: allowed && !person.audio_only });
   }
   draw();
+}
+
+function forgetAbsent() {
+  for (const [id, since] of absentSince) {
+    if (Date.now() - since > ABSENCE_GRACE_MS) {
+      dropPeer(id);
+      absentSince.delete(id);
+      peerTabs.delete(id);
+    }
+  }
 }
 
 function draw() {
@@ -94,6 +118,7 @@ function updateStatus() {
 }
 
 function tick() {
+  forgetAbsent();
   if (state) {
     const left = state.deadline - signaling.serverNow();
     document.querySelector("[data-testid=timer]").textContent = state.phase === "ended" ? "--:--" : formatLeft(left);
@@ -169,7 +194,8 @@ signaling.addEventListener("signal", ({ detail }) => ensurePeer(detail.from).han
 signaling.addEventListener("chat", ({ detail }) => addChat(detail.message, me.id));
 signaling.addEventListener("error", ({ detail }) => {
   if (detail.fatal) { fatal = true; showBanner(detail.message, "error"); }
-  else if (detail.code !== "not_present") showBanner(detail.message, "error");
+  else if (detail.code === "not_present") console.warn("signal not delivered:", detail.message);
+  else showBanner(detail.message, "error");
   updateStatus();
 });
 signaling.addEventListener("reconnecting", ({ detail }) => {

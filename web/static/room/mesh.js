@@ -4,19 +4,22 @@
 // nothing leaves this browser for them; the connection itself stays up for a quick return.
 
 export class Peer {
-  constructor({ id, polite, iceServers, send, media, onTrack, onChange }) {
+  constructor({ id, polite, iceServers, send, media, onTrack, onChange, onBroken }) {
     this.id = id;
     this.polite = polite;
     this.send = send;
     this.media = media;
     this.onChange = onChange;
+    this.onBroken = onBroken;
     this.makingOffer = false;
     this.ignoreOffer = false;
     this.queue = Promise.resolve();
     this.allowed = { audio: false, video: false };
+    this.trace = []; // the last few negotiation steps, for diagnosing a stuck connection
     this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle" });
-    this.audioSender = media.audio ? this.pc.addTrack(media.audio, media.stream) : null;
-    this.videoSender = media.video ? this.pc.addTrack(media.video, media.stream) : null;
+    this.audioSender = null;
+    this.videoSender = null;
+    this.tracksAdded = false;
     this.remoteStream = new MediaStream();
     this.pc.ontrack = ({ track }) => {
       this.remoteStream.addTrack(track);
@@ -24,6 +27,7 @@ export class Peer {
       onTrack(this);
     };
     this.pc.onnegotiationneeded = async () => {
+      this.note("negotiationneeded");
       try {
         this.makingOffer = true;
         await this.pc.setLocalDescription();
@@ -32,16 +36,35 @@ export class Peer {
         console.warn("offer failed", this.id, error);
       } finally {
         this.makingOffer = false;
+        this.applyGate();
       }
     };
     this.pc.onicecandidate = ({ candidate }) => {
       if (candidate && candidate.candidate) this.send({ type: "signal", to: this.id, candidate: candidate.toJSON() });
+    };
+    this.pc.onsignalingstatechange = () => {
+      if (this.pc.signalingState === "stable") this.applyGate();
     };
     this.pc.onconnectionstatechange = () => {
       if (this.pc.connectionState === "failed") this.pc.restartIce();
       if (this.pc.connectionState === "connected") this.applyBitrate();
       onChange(this);
     };
+    // The impolite side makes the first offer; the polite side adds its tracks when answering it.
+    // Offering from both sides at once (a "glare" on every join) is legal in perfect negotiation,
+    // but Chrome sometimes leaves the rolled-back side without ICE; one first offer avoids it.
+    if (!polite) this.addLocalTracks();
+  }
+
+  addLocalTracks() {
+    if (this.tracksAdded) return;
+    this.tracksAdded = true;
+    const { audio, video, stream } = this.media;
+    this.audioSender = audio ? this.pc.addTrack(audio, stream) : null;
+    this.videoSender = video ? this.pc.addTrack(video, stream) : null;
+    // Without a camera or microphone, still ask to receive, so the exchange happens at all.
+    if (!audio) this.pc.addTransceiver("audio", { direction: "recvonly" });
+    if (!video) this.pc.addTransceiver("video", { direction: "recvonly" });
   }
 
   // Signals are handled strictly in order: descriptions and candidates depend on each other.
@@ -50,13 +73,27 @@ export class Peer {
     return this.queue;
   }
 
+  note(step) {
+    this.trace.push(`${Math.round(performance.now())} ${step} ${this.pc.signalingState}`);
+    if (this.trace.length > 40) this.trace.shift();
+  }
+
   async _handle({ description, candidate }) {
+    this.note(`in ${description ? description.type : "candidate"}`);
     if (description) {
       const collision = description.type === "offer" && (this.makingOffer || this.pc.signalingState !== "stable");
       this.ignoreOffer = !this.polite && collision;
       if (this.ignoreOffer) return;
-      await this.pc.setRemoteDescription(description);
+      try {
+        await this.pc.setRemoteDescription(description);
+      } catch (error) {
+        // An offer this connection cannot take (the other side started afresh after a long
+        // absence): hand it to a new connection instead of staying stuck.
+        if (description.type === "offer" && this.onBroken) return this.onBroken(this, { description });
+        throw error;
+      }
       if (description.type === "offer") {
+        this.addLocalTracks(); // reuses the offer's transceivers, so the answer already sends
         await this.pc.setLocalDescription();
         this.send({ type: "signal", to: this.id, description: this.pc.localDescription.toJSON() });
       }
@@ -70,10 +107,18 @@ export class Peer {
   }
 
   // What may flow from this browser to the peer: {audio, video}; null tracks stop the flow.
-  async gate(allowed) {
+  // Tracks are swapped only between negotiations: swapping during an offer/answer exchange
+  // (above all during a polite rollback) can leave the connection stuck. No media flows before
+  // the first negotiation completes, so waiting for "stable" never lets anything through.
+  gate(allowed) {
     this.allowed = allowed;
-    const audio = allowed.audio ? this.media.audio : null;
-    const video = allowed.video ? this.media.sendableVideo() : null;
+    return this.applyGate();
+  }
+
+  async applyGate() {
+    if (this.pc.signalingState !== "stable" || this.makingOffer) return;
+    const audio = this.allowed.audio ? this.media.audio : null;
+    const video = this.allowed.video ? this.media.sendableVideo() : null;
     if (this.audioSender && this.audioSender.track !== audio) await this.audioSender.replaceTrack(audio);
     if (this.videoSender && this.videoSender.track !== video) await this.videoSender.replaceTrack(video);
     this.applyBitrate();
