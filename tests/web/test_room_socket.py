@@ -7,8 +7,9 @@ import json
 import random
 from datetime import timedelta
 
+import httpx
 import pytest
-from helpers import RoomClient, Server, session_cookie
+from helpers import RoomClient, Server, log_in, session_cookie
 from sqlmodel import select
 from websockets.exceptions import ConnectionClosed
 
@@ -61,6 +62,10 @@ async def test_members_join_see_each_other_and_relay_signals(live_server, room, 
     with database.session() as db:
         stays = db.exec(select(Attendance).where(Attendance.breakout_id == session_id)).all()
     assert {s.person_id for s in stays} == {mediator.id, baker.id} and all(s.left_at for s in stays)
+    async with httpx.AsyncClient(base_url=live_server) as client:
+        await log_in(client, coach.email)
+        page = (await client.get(f"/sessions/{session_id}")).text
+    assert "Attendance" in page and mediator.name in page.split("Attendance", 1)[1]
 
 
 async def test_phases_caucus_and_permissions(live_server, room):

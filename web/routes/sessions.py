@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -10,7 +10,7 @@ from starlette.routing import Route
 from scenarios.views import CaseView, case_view
 from simulator import case_store
 from simulator.breakouts import SessionView, session_for
-from simulator.models import CaseVersion, Person, Role
+from simulator.models import Attendance, CaseVersion, Person, Role
 from web.auth import signed_in
 from web.rendering import render
 
@@ -28,16 +28,40 @@ def visible_case(session: Session, person: Person, view: SessionView) -> CaseVie
     )
 
 
-def _load(session: Session, person: Person, session_id: int) -> tuple[SessionView, CaseView]:
+def _load(
+    session: Session, person: Person, session_id: int
+) -> tuple[SessionView, CaseView, list[Attendance]]:
     view = session_for(session, person, session_id)
-    return view, visible_case(session, person, view)
+    stays: list[Attendance] = []
+    if person.role in (Role.COACH, Role.STAFF):
+        stays = list(
+            session.exec(
+                select(Attendance)
+                .where(Attendance.breakout_id == session_id)
+                .order_by(col(Attendance.joined_at))
+            )
+        )
+    return view, visible_case(session, person, view), stays
 
 
 @signed_in
 async def session_page(request: Request) -> Response:
     user = request.state.user
-    view, case = await request.app.state.db.run(_load, user, request.path_params["session_id"])
-    return render(request, "session.html", s=view, case=case, my_role=view.role_of(user.id))
+    view, case, stays = await request.app.state.db.run(
+        _load, user, request.path_params["session_id"]
+    )
+    names = {seat.person_id: seat.name for seat in view.seats}
+    if view.coach_id is not None:
+        names[view.coach_id] = view.coach_name or "Coach"
+    return render(
+        request,
+        "session.html",
+        s=view,
+        case=case,
+        my_role=view.role_of(user.id),
+        stays=stays,
+        names=names,
+    )
 
 
 ROUTES = [Route("/sessions/{session_id:int}", session_page, methods=["GET"], name="session")]

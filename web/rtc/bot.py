@@ -121,7 +121,9 @@ class RoomBot:
                 await self._drop(self.links.pop(person_id))
         for person_id in present:
             # As in the browsers' mesh, the side with the higher id makes the first offer.
-            link = self.links.get(person_id) or await self._link(person_id, offer=self.me > person_id)
+            link = self.links.get(person_id) or await self._link(
+                person_id, offer=self.me > person_id
+            )
             allowed = bool(state["media_to"].get(str(person_id)))
             if link.sender is not None:
                 link.sender.replaceTrack(self._track if allowed else None)
