@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from simulator.breakouts import SessionView, session_views
 from simulator.errors import BadRequest, NotFound
-from simulator.models import Breakout, Cohort, Membership, Person
+from simulator.models import Breakout, CertificateRule, Cohort, Membership, Person
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,15 @@ def cohort_detail(session: Session, cohort_id: int) -> CohortDetail:
     return CohortDetail(
         cohort, [tuple(m) for m in members], session_views(session, list(breakouts))
     )
+
+
+def save_certificate_rule(
+    session: Session, cohort_id: int, values: dict[str, float | None]
+) -> None:
+    """Store a cohort's certificate requirements (validated by the caller)."""
+    if session.get(Cohort, cohort_id) is None:
+        raise NotFound("There is no such cohort.")
+    row = session.get(CertificateRule, cohort_id) or CertificateRule(cohort_id=cohort_id)
+    for name, value in values.items():
+        setattr(row, name, value)
+    session.add(row)

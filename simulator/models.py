@@ -136,6 +136,7 @@ class Breakout(SQLModel, table=True):
     case_version_id: int = Field(foreign_key="caseversion.id")
     coach_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     status: str = Field(default=BreakoutStatus.DRAFT, max_length=16)
+    calibration: bool = Field(default=False)  # several coaches score it independently
 
 
 class Seat(SQLModel, table=True):
@@ -167,3 +168,115 @@ class Attendance(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     joined_at: datetime = Field(default_factory=utcnow)
     left_at: datetime | None = None
+
+
+class ScoreStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class Score(SQLModel, table=True):
+    """One coach's level and comment for one trainee on one criterion of one session."""
+
+    __table_args__ = (UniqueConstraint("breakout_id", "trainee_id", "coach_id", "criterion_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    breakout_id: int = Field(foreign_key="breakout.id", index=True)
+    trainee_id: int = Field(foreign_key="person.id", index=True)
+    coach_id: int = Field(foreign_key="person.id", index=True)
+    criterion_id: str = Field(max_length=64)
+    level: int | None = None
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status: str = Field(default=ScoreStatus.DRAFT, max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Feedback(SQLModel, table=True):
+    """A coach's overall feedback to one trainee for one session; publishing releases the scores."""
+
+    __table_args__ = (UniqueConstraint("breakout_id", "trainee_id", "coach_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    breakout_id: int = Field(foreign_key="breakout.id", index=True)
+    trainee_id: int = Field(foreign_key="person.id", index=True)
+    coach_id: int = Field(foreign_key="person.id", index=True)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status: str = Field(default=ScoreStatus.DRAFT, max_length=16)
+    submitted_at: datetime | None = None  # calibration: independent scores are shown once all are in
+    published_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ScoreChange(SQLModel, table=True):
+    """What a published score or feedback said before a later change: nothing published is lost."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    breakout_id: int = Field(foreign_key="breakout.id", index=True)
+    trainee_id: int = Field(foreign_key="person.id")
+    coach_id: int = Field(foreign_key="person.id")
+    criterion_id: str = Field(default="", max_length=64)  # empty: the overall feedback
+    level: int | None = None
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+class Note(SQLModel, table=True):
+    """A coach's live note, stamped with the session clock and phase."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    breakout_id: int = Field(foreign_key="breakout.id", index=True)
+    coach_id: int = Field(foreign_key="person.id")
+    at_seconds: int = Field(default=0)  # seconds since the session's scheduled start
+    phase: str = Field(default="", max_length=32)
+    criterion_id: str | None = Field(default=None, max_length=64)
+    trainee_id: int | None = Field(default=None, foreign_key="person.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SelfAssessment(SQLModel, table=True):
+    """A trainee's own level and reflection on one criterion (criterion '' is the overall note)."""
+
+    __table_args__ = (UniqueConstraint("breakout_id", "trainee_id", "criterion_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    breakout_id: int = Field(foreign_key="breakout.id", index=True)
+    trainee_id: int = Field(foreign_key="person.id", index=True)
+    criterion_id: str = Field(default="", max_length=64)
+    level: int | None = None
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    submitted_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Scorer(SQLModel, table=True):
+    """An extra coach scoring a session independently, for calibration."""
+
+    __table_args__ = (UniqueConstraint("breakout_id", "coach_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    breakout_id: int = Field(foreign_key="breakout.id", index=True)
+    coach_id: int = Field(foreign_key="person.id", index=True)
+
+
+class CertificateRule(SQLModel, table=True):
+    """A cohort's requirements for its certificate of completion."""
+
+    cohort_id: int = Field(foreign_key="cohort.id", primary_key=True)
+    min_sessions: int = Field(default=8)
+    min_mediator_sessions: int = Field(default=3)
+    min_level: int = Field(default=3)
+    last_scored: int = Field(default=2)
+    min_hours: float | None = None
+
+
+class Certificate(SQLModel, table=True):
+    """An issued certificate; anyone can check its code at /verify/<code>."""
+
+    __table_args__ = (UniqueConstraint("cohort_id", "trainee_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id")
+    trainee_id: int = Field(foreign_key="person.id")
+    code: str = Field(index=True, unique=True, max_length=32)
+    issued_at: datetime = Field(default_factory=utcnow)

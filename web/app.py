@@ -23,13 +23,18 @@ from web.hubs import ice_servers_for, make_hub
 from web.routes import (
     api,
     auth,
+    calibration,
     cases,
     cohorts,
     control,
     dashboard,
+    exports,
+    feedback,
     people,
     profile,
+    progress,
     room,
+    scoring,
     sessions,
 )
 from web.staticfiles import STATIC_DIR, HashedStaticFiles, content_hashes, static_url_builder
@@ -71,6 +76,11 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
         *sessions.ROUTES,
         *room.ROUTES,
         *control.ROUTES,
+        *scoring.ROUTES,
+        *feedback.ROUTES,
+        *progress.ROUTES,
+        *calibration.ROUTES,
+        *exports.ROUTES,
         *api.ROUTES,
         Mount("/static", app=HashedStaticFiles(directory=STATIC_DIR), name="static"),
     ]

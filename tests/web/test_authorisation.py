@@ -16,6 +16,8 @@ from simulator.models import Role
 ANY = frozenset(Role)
 STAFF = frozenset({Role.STAFF})
 COACHES_AND_STAFF = frozenset({Role.STAFF, Role.COACH})
+COACH = frozenset({Role.COACH})
+TRAINEE = frozenset({Role.TRAINEE})
 PUBLIC = None
 
 # (method, path) -> roles allowed (PUBLIC: everyone, anonymous included)
@@ -47,6 +49,25 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/control/broadcast"): STAFF,
     ("POST", "/control/extend"): STAFF,
     ("POST", "/control/close"): STAFF,
+    ("GET", "/sessions/{session_id:int}/score"): COACHES_AND_STAFF,
+    ("POST", "/sessions/{session_id:int}/score"): COACH,
+    ("POST", "/api/sessions/{session_id:int}/scores"): COACH,
+    ("POST", "/api/sessions/{session_id:int}/notes"): COACH,
+    ("GET", "/sessions/{session_id:int}/self"): TRAINEE,
+    ("POST", "/sessions/{session_id:int}/self"): TRAINEE,
+    ("GET", "/sessions/{session_id:int}/feedback"): TRAINEE,
+    ("GET", "/progress"): TRAINEE,
+    ("GET", "/progress/logbook.csv"): TRAINEE,
+    ("GET", "/people/{person_id:int}/progress"): COACHES_AND_STAFF,
+    ("GET", "/certificate"): TRAINEE,
+    ("GET", "/verify"): PUBLIC,
+    ("GET", "/verify/{code}"): PUBLIC,
+    ("GET", "/calibration"): STAFF,
+    ("GET", "/calibration/me"): COACH,
+    ("POST", "/sessions/{session_id:int}/calibration"): STAFF,
+    ("GET", "/cohorts/{cohort_id:int}/scores.csv"): STAFF,
+    ("GET", "/cohorts/{cohort_id:int}/logbook.csv"): STAFF,
+    ("POST", "/cohorts/{cohort_id:int}/rules"): STAFF,
 }
 
 
@@ -88,6 +109,7 @@ def world(make_person, make_session):
         "cohort_id": session.cohort_id,
         "token": "nope",
         "case_id": "late-night-bakery",
+        "person_id": people[Role.TRAINEE].id,
     }
 
 

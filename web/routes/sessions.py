@@ -44,6 +44,12 @@ def _load(
     return view, visible_case(session, person, view), stays
 
 
+def _coaches(session: Session) -> list[Person]:
+    return list(
+        session.exec(select(Person).where(Person.role == Role.COACH).order_by(col(Person.name)))
+    )
+
+
 @signed_in
 async def session_page(request: Request) -> Response:
     user = request.state.user
