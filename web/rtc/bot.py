@@ -200,6 +200,10 @@ class RoomBot:
         audio = np.concatenate(chunks) if chunks else np.zeros(0)
         return audio[-int(48_000 * last_seconds) :]
 
+    def connection_states(self) -> dict[int, str]:
+        """Each peer connection's state, for diagnostics."""
+        return {person_id: link.pc.connectionState for person_id, link in self.links.items()}
+
     async def _drop(self, link: PeerLink) -> None:
         for task in link.tasks:
             task.cancel()
