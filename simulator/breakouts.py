@@ -9,7 +9,16 @@ from sqlmodel import Session, col, select
 
 from simulator import case_store
 from simulator.errors import Forbidden, NotFound
-from simulator.models import Breakout, BreakoutStatus, CaseVersion, Cohort, Person, Role, Seat
+from simulator.models import (
+    Breakout,
+    BreakoutStatus,
+    CaseVersion,
+    Cohort,
+    Person,
+    Role,
+    Scorer,
+    Seat,
+)
 from simulator.timeutil import as_utc, utcnow
 
 
@@ -132,7 +141,8 @@ def sessions_for(
     """Staff: every session; coaches: those they coach; trainees: their own published ones."""
     query = select(Breakout).where(Breakout.status != BreakoutStatus.CANCELLED)
     if person.role == Role.COACH:
-        query = query.where(Breakout.coach_id == person.id)
+        extra = select(Scorer.breakout_id).where(Scorer.coach_id == person.id)
+        query = query.where((Breakout.coach_id == person.id) | col(Breakout.id).in_(extra))
     elif person.role == Role.TRAINEE:
         seated = select(Seat.breakout_id).where(Seat.person_id == person.id)
         query = query.where(
@@ -153,7 +163,14 @@ def session_for(session: Session, person: Person, breakout_id: int) -> SessionVi
     if breakout is None or breakout.status == BreakoutStatus.CANCELLED:
         raise NotFound("There is no such session.")
     view = session_views(session, [breakout])[0]
-    if not can_see(person, view):
+    scoring_coach = (
+        person.role == Role.COACH
+        and session.exec(
+            select(Scorer).where(Scorer.breakout_id == breakout_id, Scorer.coach_id == person.id)
+        ).first()
+        is not None
+    )
+    if not (can_see(person, view) or scoring_coach):
         if person.role == Role.TRAINEE:
             raise NotFound("There is no such session.")
         raise Forbidden("This session is not one of yours.")
