@@ -15,10 +15,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from simulator.breakouts import SessionView, session_for
 from simulator.errors import DomainError
-from simulator.models import Person
+from simulator.models import Breakout, Person, Role
 from simulator.rooms import persistence
 from simulator.rooms.protocol import frame
 from web.auth import current_user, signed_in
+from web.coaching_context import rubric_id_for
 from web.rendering import render
 from web.routes.sessions import visible_case
 
@@ -28,15 +29,18 @@ log = logging.getLogger("web.room")
 def _room_page_data(session: Session, person: Person, session_id: int):  # noqa: ANN202
     persistence.check_entry(session, session_id, person)
     view: SessionView = session_for(session, person, session_id)
-    return view, visible_case(session, person, view)
+    breakout = session.get(Breakout, session_id)
+    assert breakout is not None
+    return view, visible_case(session, person, view), rubric_id_for(session, breakout)
 
 
 @signed_in
 async def room_page(request: Request) -> Response:
     user = request.state.user
     session_id = request.path_params["session_id"]
-    view, case = await request.app.state.db.run(_room_page_data, user, session_id)
+    view, case, rubric_id = await request.app.state.db.run(_room_page_data, user, session_id)
     config = {"sessionId": session_id, "me": user.id, "wsPath": f"/sessions/{session_id}/ws"}
+    rubric = request.app.state.rubrics.get(rubric_id) if user.role == Role.COACH else None
     return render(
         request,
         "room.html",
@@ -44,6 +48,7 @@ async def room_page(request: Request) -> Response:
         case=case,
         my_role=view.role_of(user.id),
         config=json.dumps(config),
+        rubric=rubric,
     )
 
 

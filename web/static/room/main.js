@@ -206,7 +206,37 @@ signaling.addEventListener("open", () => updateStatus());
 signaling.addEventListener("reconnect", () => showBanner("The server is restarting; reconnecting…", "warning"));
 signaling.addEventListener("closed", () => { fatal = true; updateStatus(); });
 
+function wireNotes() {
+  const form = document.getElementById("room-note");
+  if (!form) return;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = document.getElementById("room-note-text");
+    if (!text.value.trim()) return;
+    const trainee = document.getElementById("room-note-trainee").value;
+    const response = await fetch(`/api/sessions/${config.sessionId}/notes`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": form.dataset.csrf, Accept: "application/json" },
+      body: JSON.stringify({
+        text: text.value,
+        criterion: document.getElementById("room-note-criterion").value || null,
+        trainee: trainee ? Number(trainee) : null,
+        phase: state ? state.phase : null,
+      }),
+    });
+    if (!response.ok) { showBanner("The note was not saved; try again.", "error"); return; }
+    const note = await response.json();
+    const item = document.createElement("li");
+    const minutes = String(Math.floor(note.at_seconds / 60)).padStart(2, "0");
+    const seconds = String(note.at_seconds % 60).padStart(2, "0");
+    item.textContent = `${minutes}:${seconds} · ${note.phase || "—"} · ${note.text}`;
+    document.getElementById("room-notes").prepend(item);
+    text.value = "";
+  });
+}
+
 wireControls();
+wireNotes();
 await media.start();
 signaling.connect();
 setInterval(tick, 250);
