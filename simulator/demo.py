@@ -1,7 +1,8 @@
-"""The demo programme: a cohort spread over the world, with round 1 live now."""
+"""The demo programme: a cohort spread over the world, three scored rounds behind it, one live now."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,14 +12,22 @@ from simulator import case_store
 from simulator.accounts import hash_password
 from simulator.models import (
     Account,
+    Attendance,
     Breakout,
     BreakoutStatus,
     CaseVersion,
+    CertificateRule,
     Cohort,
+    Feedback,
     Membership,
+    Note,
     Person,
     Role,
+    Score,
+    Scorer,
+    ScoreStatus,
     Seat,
+    SelfAssessment,
 )
 from simulator.timeutil import utcnow
 
@@ -73,7 +82,7 @@ def trainee_email(n: int) -> str:
 
 
 def build_demo(
-    session: Session, *, rubric_ids: set[str], now: datetime | None = None
+    session: Session, *, rubric_ids: set[str], rubric: DemoRubric, now: datetime | None = None
 ) -> list[DemoAccount]:
     """Fill an empty, migrated database with the demo programme; returns the accounts made."""
     now = now or utcnow()
@@ -126,34 +135,204 @@ def build_demo(
         session.add(
             Membership(cohort_id=cohort.id, person_id=p.id, role=Role.COACH, roster_id=f"c{i:02d}")
         )
-    _seat_round_one(session, cohort, trainees, coaches, now)
+    session.add(
+        CertificateRule(
+            cohort_id=cohort.id or 0,
+            min_sessions=4,
+            min_mediator_sessions=2,
+            min_level=3,
+            last_scored=2,
+        )
+    )
+    cases = [v for v in case_store.latest_versions(session) if v.parties_min <= GROUP_SIZE - 1]
+    for round_number, weeks_ago in ((1, 3), (2, 2), (3, 1)):
+        start = now - timedelta(weeks=weeks_ago, hours=1)
+        groups = _groups(trainees, round_number)
+        for index, group in enumerate(groups):
+            coach = coaches[(index + round_number) % len(coaches)]
+            breakout = _seat(
+                session,
+                cohort,
+                group,
+                coach,
+                cases[(index + 3 * round_number) % len(cases)],
+                round_number,
+                index,
+                start,
+            )
+            _history(session, breakout, group, coach, rubric, round_number, start)
+        if round_number == 3:
+            _calibrate(session, breakout, coaches, group, rubric)
+    start = now - timedelta(minutes=10)
+    for index, group in enumerate(_groups(trainees, 4)):
+        _seat(
+            session,
+            cohort,
+            group,
+            coaches[index % len(coaches)],
+            cases[index % len(cases)],
+            4,
+            index,
+            start,
+        )
     return made
 
 
-def _seat_round_one(
-    session: Session, cohort: Cohort, trainees: list[Person], coaches: list[Person], now: datetime
+@dataclass(frozen=True)
+class DemoRubric:
+    """The rubric's criteria and levels, passed in so this module needs no coaching import."""
+
+    criteria: tuple[str, ...]
+    levels: tuple[int, ...]
+
+
+def _groups(trainees: list[Person], round_number: int) -> list[list[Person]]:
+    """A different mix each round (a stand-in until the scheduling engine seats the demo);
+    trainee01 mediates in rounds 1 and 3 and is one session short of the certificate."""
+    order = list(trainees[1:])
+    random.Random(round_number).shuffle(order)
+    order.insert(0 if round_number in (1, 3) else 1 + round_number, trainees[0])
+    return [order[i : i + GROUP_SIZE] for i in range(0, len(order) - GROUP_SIZE + 1, GROUP_SIZE)]
+
+
+def _seat(
+    session: Session,
+    cohort: Cohort,
+    group: list[Person],
+    coach: Person,
+    version: CaseVersion,
+    round_number: int,
+    index: int,
+    start: datetime,
+) -> Breakout:
+    breakout = Breakout(
+        cohort_id=cohort.id or 0,
+        round=round_number,
+        key=f"r{round_number}-s{index + 1}",
+        start=start,
+        duration_minutes=max(60, version.duration_minutes),
+        case_version_id=version.id or 0,
+        coach_id=coach.id,
+        status=BreakoutStatus.PUBLISHED,
+    )
+    session.add(breakout)
+    session.flush()
+    for person, role_id in zip(group, deal_roles(version, len(group)), strict=True):
+        session.add(Seat(breakout_id=breakout.id or 0, person_id=person.id or 0, role_id=role_id))
+    return breakout
+
+
+COMMENTS = {
+    1: "Not yet seen; see the descriptor for what to try next time.",
+    2: "Started well, then moved on before the party confirmed.",
+    3: "Did this reliably; the parties visibly relaxed.",
+    4: "Skilful and adaptive, even when the room grew tense.",
+}
+
+
+def _history(
+    session: Session,
+    breakout: Breakout,
+    group: list[Person],
+    coach: Person,
+    rubric: DemoRubric,
+    round_number: int,
+    start: datetime,
 ) -> None:
-    """A simple rule until the engine seats the demo: consecutive groups of four, one case each."""
-    cases = [v for v in case_store.latest_versions(session) if v.parties_min <= GROUP_SIZE - 1]
-    start = now - timedelta(minutes=10)
-    for index in range(len(trainees) // GROUP_SIZE):
-        group = trainees[index * GROUP_SIZE : (index + 1) * GROUP_SIZE]
-        version = cases[index % len(cases)]
-        breakout = Breakout(
-            cohort_id=cohort.id or 0,
-            round=1,
-            key=f"r1-s{index + 1}",
-            start=start,
-            duration_minutes=max(60, version.duration_minutes),
-            case_version_id=version.id or 0,
-            coach_id=coaches[index % len(coaches)].id,
-            status=BreakoutStatus.PUBLISHED,
+    """A past session: attendance, published scores that improve over the rounds, self-ratings."""
+    base = {"new": 1, "intermediate": 2, "advanced": 2}
+    for offset, person in enumerate(group):
+        session.add(
+            Attendance(
+                breakout_id=breakout.id or 0,
+                person_id=person.id or 0,
+                joined_at=start,
+                left_at=start + timedelta(minutes=breakout.duration_minutes),
+            )
         )
-        session.add(breakout)
-        session.flush()
-        for person, role_id in zip(group, deal_roles(version, len(group)), strict=True):
+        for n, criterion in enumerate(rubric.criteria):
+            level = min(
+                rubric.levels[-1],
+                base[person.experience] + (round_number + n + offset) % 3 // 2 + round_number // 2,
+            )
+            if person.email == trainee_email(1):
+                level = max(level, 3 if round_number >= 2 else 2)
             session.add(
-                Seat(breakout_id=breakout.id or 0, person_id=person.id or 0, role_id=role_id)
+                Score(
+                    breakout_id=breakout.id or 0,
+                    trainee_id=person.id or 0,
+                    coach_id=coach.id or 0,
+                    criterion_id=criterion,
+                    level=level,
+                    comment=COMMENTS[level],
+                    status=ScoreStatus.PUBLISHED,
+                )
+            )
+            session.add(
+                SelfAssessment(
+                    breakout_id=breakout.id or 0,
+                    trainee_id=person.id or 0,
+                    criterion_id=criterion,
+                    level=min(rubric.levels[-1], level + (n % 2)),
+                    submitted_at=start + timedelta(hours=2),
+                )
+            )
+        session.add(
+            Feedback(
+                breakout_id=breakout.id or 0,
+                trainee_id=person.id or 0,
+                coach_id=coach.id or 0,
+                text="Thank you for a focused session. Your next step: loop the feeling as well as the facts.",
+                status=ScoreStatus.PUBLISHED,
+                submitted_at=start + timedelta(hours=3),
+                published_at=start + timedelta(hours=3),
+            )
+        )
+    session.add(
+        Note(
+            breakout_id=breakout.id or 0,
+            coach_id=coach.id or 0,
+            at_seconds=14 * 60,
+            phase="joint",
+            criterion_id=rubric.criteria[1],
+            trainee_id=group[0].id,
+            text="Reflected the worry under the demand; the party nodded.",
+        )
+    )
+
+
+def _calibrate(
+    session: Session,
+    breakout: Breakout,
+    coaches: list[Person],
+    group: list[Person],
+    rubric: DemoRubric,
+) -> None:
+    """A double-scored session so the calibration page has figures: two more coaches, all submitted."""
+    breakout.calibration = True
+    session.add(breakout)
+    for shift, coach in enumerate(c for c in coaches if c.id != breakout.coach_id):
+        session.add(Scorer(breakout_id=breakout.id or 0, coach_id=coach.id or 0))
+        for offset, person in enumerate(group):
+            for n, criterion in enumerate(rubric.criteria):
+                level = 2 + (n + offset + shift) % 3 // 2 + (1 if n % 4 == shift else 0)
+                session.add(
+                    Score(
+                        breakout_id=breakout.id or 0,
+                        trainee_id=person.id or 0,
+                        coach_id=coach.id or 0,
+                        criterion_id=criterion,
+                        level=min(rubric.levels[-1], level),
+                        status=ScoreStatus.DRAFT,
+                    )
+                )
+            session.add(
+                Feedback(
+                    breakout_id=breakout.id or 0,
+                    trainee_id=person.id or 0,
+                    coach_id=coach.id or 0,
+                    submitted_at=breakout.start + timedelta(days=1),
+                )
             )
 
 

@@ -139,7 +139,7 @@ def users_create(email: str, role: str, name: str, timezone: str, password: str)
 def demo(port: int, host: str, no_serve: bool) -> None:
     """Build a fresh demo programme (SQLite in this folder) with round 1 live now, and serve it."""
     from coaching.rubric import load_bundled_rubrics
-    from simulator.demo import DEMO_PASSWORD, build_demo
+    from simulator.demo import DEMO_PASSWORD, DemoRubric, build_demo
 
     path = Path(DEMO_DB).resolve()
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -155,7 +155,10 @@ def demo(port: int, host: str, no_serve: bool) -> None:
     try:
         database.upgrade()
         with database.session() as session:
-            made = build_demo(session, rubric_ids={r.id for r in load_bundled_rubrics()})
+            rubrics = load_bundled_rubrics()
+            core = next(r for r in rubrics if r.id == "core-mediation-skills")
+            shape = DemoRubric(tuple(c.id for c in core.criteria), core.scale_values)
+            made = build_demo(session, rubric_ids={r.id for r in rubrics}, rubric=shape)
     finally:
         database.dispose()
     click.echo(f"Demo database: {path}")

@@ -100,7 +100,7 @@ def build_schedule(
     index = {p.id: i for i, p in enumerate(trainees)}
     if group_size < 2:
         raise ValueError("the group size must be at least 2")
-    allowed = _allowed_sizes(group_size, case_list)
+    allowed = allowed_sizes(group_size, case_list)
     round_numbers = sorted({s.round for s in slots})
     by_round = {r: [s for s in slots if s.round == r] for r in round_numbers}
     lock_specs = _lock_specs(list(locks), index, by_round, {c.id: c for c in case_list})
@@ -112,7 +112,7 @@ def build_schedule(
     seated = np.zeros(len(trainees), dtype=np.int64)
     running = arrays.meetings.copy()
     for r in round_numbers:
-        feasible = _feasible(trainees, by_round[r], anytime)
+        feasible = feasibility(trainees, by_round[r], anytime)
         locks_here = lock_specs.get(r, [])
         frame = frame_round(
             r, feasible, group_size, allowed, locks_here, seated, rng, running > 0, arrays.languages
@@ -164,7 +164,7 @@ def build_schedule(
     return Schedule(seed, tuple(round_numbers), tuple(sessions), unassigned, metrics)
 
 
-def _allowed_sizes(group_size: int, cases: list[CaseSpec]) -> tuple[int, ...]:
+def allowed_sizes(group_size: int, cases: list[CaseSpec]) -> tuple[int, ...]:
     near = tuple(s for s in (group_size - 1, group_size, group_size + 1) if s >= 2)
     allowed = fitting_sizes(cases, near)
     if not allowed:
@@ -176,7 +176,7 @@ def _allowed_sizes(group_size: int, cases: list[CaseSpec]) -> tuple[int, ...]:
     return allowed
 
 
-def _feasible(trainees: list[Person], slots: list[Slot], anytime: bool) -> np.ndarray:
+def feasibility(trainees: list[Person], slots: list[Slot], anytime: bool) -> np.ndarray:
     """people x slots: whether each can take each slot (people sharing windows and zone share
     one computation)."""
     if anytime:

@@ -115,8 +115,11 @@ async def test_demo_serves_and_every_account_logs_in(tmp_path):
                 assert home.status_code == 200, email
                 if email.startswith("trainee"):
                     assert "Live now" in home.text, email  # round 1 is live
-                    [item] = (await client.get("/api/sessions")).json()
-                    assert item["room_url"].endswith("/room")
+                    items = (await client.get("/api/sessions")).json()
+                    assert len(items) == 4  # three scored rounds behind, one live now
+                    assert items[-1]["room_url"].endswith("/room")
+                    progress = await client.get("/progress")
+                    assert progress.status_code == 200 and "<svg" in progress.text
                 elif email.startswith("coach"):
                     assert "Live now" in home.text, email
                 else:
@@ -131,7 +134,7 @@ async def test_demo_serves_and_every_account_logs_in(tmp_path):
         seated = session.exec(select(Seat)).all()
     database.dispose()
     assert len(trainees) == 24 and len({p.timezone for p in trainees}) >= 8
-    assert len(seated) == 24
+    assert len(seated) == 4 * 24
 
 
 def test_cases_validate_and_list(tmp_path):
