@@ -16,6 +16,7 @@ import click
 
 from simulator.cli.cases import cases
 from simulator.cli.rubrics import rubrics
+from simulator.cli.schedule import schedule
 from simulator.db import Database
 from simulator.errors import ConfigError, DomainError
 from simulator.settings import Settings, settings_table_markdown
@@ -179,3 +180,4 @@ def show_settings() -> None:
 
 main.add_command(cases)
 main.add_command(rubrics)
+main.add_command(schedule)
