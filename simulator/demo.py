@@ -161,8 +161,8 @@ def build_demo(
                 start,
             )
             _history(session, breakout, group, coach, rubric, round_number, start)
-        if round_number == 3:
-            _calibrate(session, breakout, coaches, group, rubric)
+            if round_number == 3 and index >= len(groups) - 2:
+                _calibrate(session, breakout, coaches, group, rubric)
     start = now - timedelta(minutes=10)
     for index, group in enumerate(_groups(trainees, 4)):
         _seat(
@@ -250,13 +250,14 @@ def _history(
                 left_at=start + timedelta(minutes=breakout.duration_minutes),
             )
         )
-        for n, criterion in enumerate(rubric.criteria):
+        # The rubric scores the mediator; the others get overall feedback only.
+        for n, criterion in enumerate(rubric.criteria if offset == 0 else ()):
             level = min(
                 rubric.levels[-1],
-                base[person.experience] + (round_number + n + offset) % 3 // 2 + round_number // 2,
+                base[person.experience] + (round_number + n) % 3 // 2 + round_number // 2,
             )
             if person.email == trainee_email(1):
-                level = max(level, 3 if round_number >= 2 else 2)
+                level = max(level, 3)
             session.add(
                 Score(
                     breakout_id=breakout.id or 0,
@@ -313,7 +314,7 @@ def _calibrate(
     session.add(breakout)
     for shift, coach in enumerate(c for c in coaches if c.id != breakout.coach_id):
         session.add(Scorer(breakout_id=breakout.id or 0, coach_id=coach.id or 0))
-        for offset, person in enumerate(group):
+        for offset, person in enumerate(group[:1]):  # the mediator
             for n, criterion in enumerate(rubric.criteria):
                 level = 2 + (n + offset + shift) % 3 // 2 + (1 if n % 4 == shift else 0)
                 session.add(
