@@ -142,7 +142,10 @@ def sessions_for(
     query = select(Breakout).where(Breakout.status != BreakoutStatus.CANCELLED)
     if person.role == Role.COACH:
         extra = select(Scorer.breakout_id).where(Scorer.coach_id == person.id)
-        query = query.where((Breakout.coach_id == person.id) | col(Breakout.id).in_(extra))
+        query = query.where(
+            (Breakout.coach_id == person.id) | col(Breakout.id).in_(extra),
+            Breakout.status == BreakoutStatus.PUBLISHED,
+        )
     elif person.role == Role.TRAINEE:
         seated = select(Seat.breakout_id).where(Seat.person_id == person.id)
         query = query.where(
@@ -181,5 +184,5 @@ def can_see(person: Person, view: SessionView) -> bool:
     if person.role == Role.STAFF:
         return True
     if person.role == Role.COACH:
-        return view.coach_id == person.id
+        return view.coach_id == person.id and view.status == BreakoutStatus.PUBLISHED
     return view.status == BreakoutStatus.PUBLISHED and view.role_of(person.id or -1) is not None

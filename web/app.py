@@ -34,6 +34,8 @@ from web.routes import (
     profile,
     progress,
     room,
+    roster,
+    schedule,
     scoring,
     sessions,
 )
@@ -72,6 +74,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
         *profile.ROUTES,
         *people.ROUTES,
         *cohorts.ROUTES,
+        *roster.ROUTES,
+        *schedule.ROUTES,
         *cases.ROUTES,
         *sessions.ROUTES,
         *room.ROUTES,

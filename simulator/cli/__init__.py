@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from simulator.cli.cases import cases
+from simulator.cli.roster import roster
 from simulator.cli.rubrics import rubrics
 from simulator.cli.schedule import schedule
 from simulator.db import Database
@@ -180,4 +181,5 @@ def show_settings() -> None:
 
 main.add_command(cases)
 main.add_command(rubrics)
+main.add_command(roster)
 main.add_command(schedule)

@@ -68,6 +68,10 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/cohorts/{cohort_id:int}/scores.csv"): STAFF,
     ("GET", "/cohorts/{cohort_id:int}/logbook.csv"): STAFF,
     ("POST", "/cohorts/{cohort_id:int}/rules"): STAFF,
+    ("POST", "/cohorts/{cohort_id:int}/roster"): STAFF,
+    ("GET", "/cohorts/{cohort_id:int}/schedule"): STAFF,
+    ("POST", "/cohorts/{cohort_id:int}/schedule"): STAFF,
+    ("POST", "/cohorts/{cohort_id:int}/publish"): STAFF,
 }
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from coaching.certificate import CertificateRules
-from simulator import cohorts
+from simulator import case_store, cohorts
 from simulator.errors import BadRequest
+from simulator.models import BreakoutStatus
+from simulator.timeutil import utcnow
 from web.auth import staff_only
 from web.rendering import render
 from web.routes.progress import rules_for
@@ -30,16 +34,48 @@ async def create_cohort(request: Request) -> Response:
     return RedirectResponse(f"/cohorts/{cohort.id}", status_code=303)
 
 
-async def _cohort_page(request: Request, status: int = 200, error: str | None = None) -> Response:
+async def cohort_page_response(
+    request: Request, status: int = 200, error: str | None = None, **context: object
+) -> Response:
+    """The cohort page; forms that fail render it again with their problems in `context`."""
     cohort_id = request.path_params["cohort_id"]
-    detail = await request.app.state.db.run(cohorts.cohort_detail, cohort_id)
-    rules = await request.app.state.db.run(rules_for, cohort_id)
-    return render(request, "cohort.html", status, detail=detail, rules=rules, error=error)
+    db = request.app.state.db
+    detail = await db.run(cohorts.cohort_detail, cohort_id)
+    rules = await db.run(rules_for, cohort_id)
+    versions = await db.run(case_store.latest_versions)
+    imported = request.query_params.get("imported", "")
+    return render(
+        request,
+        "cohort.html",
+        status,
+        detail=detail,
+        rules=rules,
+        error=error,
+        cases=versions,
+        drafts=sum(1 for s in detail.sessions if s.status == BreakoutStatus.DRAFT),
+        imported=int(imported) if imported.isdigit() else None,
+        generate=context.pop("generate", None) or default_generate_form(),
+        **context,
+    )
+
+
+def default_generate_form() -> dict[str, object]:
+    """The generate form's starting values: one round next Monday at 18:00, five seconds."""
+    today = utcnow().date()
+    monday = today + timedelta(days=7 - today.weekday())
+    return {
+        "rounds": "1",
+        "first_start": f"{monday.isoformat()}T18:00",
+        "duration_minutes": "90",
+        "seed": "1",
+        "time_limit": "5",
+        "cases": [],
+    }
 
 
 @staff_only
 async def cohort_page(request: Request) -> Response:
-    return await _cohort_page(request)
+    return await cohort_page_response(request)
 
 
 @staff_only
@@ -64,7 +100,9 @@ async def save_rules(request: Request) -> Response:
         message = (
             str(exc) if "certificate" in str(exc) or "hours" in str(exc) else "Use whole numbers."
         )
-        return await _cohort_page(request, 400, f"Certificate requirements not saved: {message}")
+        return await cohort_page_response(
+            request, 400, f"Certificate requirements not saved: {message}"
+        )
     await request.app.state.db.run(cohorts.save_certificate_rule, cohort_id, rules.__dict__)
     return RedirectResponse(f"/cohorts/{cohort_id}#rules", status_code=303)
 
