@@ -127,11 +127,17 @@ class Hub(ABC):
 
     async def publish(self, state: RoomState, envelope: dict[str, Any]) -> None:
         """Send an envelope to every worker holding someone of this room."""
-        self.cache[state.session_id] = state
+        cached = self.cache.get(state.session_id)
+        if cached is None or state.version >= cached.version:
+            self.cache[state.session_id] = state
         workers = {p.worker for p in state.presence.values()} | {self.worker_id}
         await self.route(envelope, workers)
 
     async def publish_state(self, state: RoomState) -> None:
+        """Send everyone their view, unless a newer state already went out (never go backwards)."""
+        cached = self.cache.get(state.session_id)
+        if cached is not None and cached.version > state.version:
+            return
         await self.publish(
             state, {"kind": "state", "room": state.session_id, "state": state.to_dict()}
         )
@@ -154,6 +160,9 @@ class Hub(ABC):
         people = self.local.get(room)
         if envelope["kind"] == "state":
             state = RoomState.from_dict(envelope["state"])
+            cached = self.cache.get(room)
+            if cached is not None and cached.version > state.version:
+                return  # an older state overtaken by a newer one: showing it would go backwards
             self.cache[room] = state
         if not people:
             return

@@ -35,7 +35,12 @@ class RedisHub(Hub):
     def __init__(self, url: str, worker_id: str | None = None) -> None:
         super().__init__(worker_id)
         self.url = url
-        self.redis: aioredis.Redis = aioredis.Redis.from_url(url, decode_responses=True)
+        # A blocking pool waits for a free connection under bursts instead of failing at once.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, decode_responses=True, max_connections=200, timeout=10
+        )
+        self._pool = pool
+        self.redis: aioredis.Redis = aioredis.Redis(connection_pool=pool)
         self._tasks: list[asyncio.Task[None]] = []
         self._live: tuple[float, set[str]] = (0.0, set())
 
@@ -59,6 +64,7 @@ class RedisHub(Hub):
         with contextlib.suppress(Exception):
             await self.redis.delete(f"{PREFIX}:alive:{self.worker_id}")
         await self.redis.aclose()
+        await self._pool.disconnect()
 
     async def load(self, room: int) -> RoomState | None:
         raw = await self.redis.get(self._room_key(room))

@@ -162,6 +162,11 @@ class RoomService:
             self._error(client, exc.code, exc.message)
         except DomainError as exc:
             self._error(client, "refused", exc.message)
+        except Exception:  # a fault on our side (e.g. Redis busy): answer it, keep the socket
+            log.exception("room %s: could not handle a message", client.connection.room)
+            self._error(
+                client, "server_error", "The server could not handle that; please try again."
+            )
 
     def _error(self, client: Client, code: str, message: str) -> None:
         client.connection.push(frame("error", code=code, message=message))
