@@ -39,6 +39,8 @@ class Person(SQLModel, table=True):
     languages: str = Field(default="en", max_length=200)
     experience: str = Field(default=Experience.NEW, max_length=16)
     availability: str = Field(default="", max_length=500)
+    # Part of the private calendar-feed token; bumping it revokes the old feed URL.
+    calendar_epoch: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
 
     @property
@@ -83,6 +85,7 @@ class Cohort(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     group_size: int = Field(default=4)
     rubric_id: str = Field(default="core-mediation-skills", max_length=64)
+    recording_retention_days: int = Field(default=30)  # recordings older than this are deleted
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -280,3 +283,68 @@ class Certificate(SQLModel, table=True):
     trainee_id: int = Field(foreign_key="person.id")
     code: str = Field(index=True, unique=True, max_length=32)
     issued_at: datetime = Field(default_factory=utcnow)
+
+
+class RubricVersion(SQLModel, table=True):
+    """One version of a rubric file; scores keep meaning because old versions are never changed."""
+
+    __table_args__ = (UniqueConstraint("rubric_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rubric_id: str = Field(index=True, max_length=64)
+    version: int = Field(default=1)
+    title: str = Field(max_length=200)
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(max_length=64)
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    """A message to one person (a seat moved, a session changed), shown until they read it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    breakout_id: int | None = Field(default=None, foreign_key="breakout.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+
+
+class ConnectionCheck(SQLModel, table=True):
+    """The figures of one connection check against the server's echo peer, and the advice given."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    rtt_ms: float | None = None
+    jitter_ms: float | None = None
+    loss_percent: float | None = None
+    bitrate_kbps: float | None = None
+    relayed: bool = Field(default=False)
+    verdict: str = Field(default="", max_length=16)  # fine | audio-only | weak | failed
+    advice: str = Field(default="", max_length=500)
+
+
+class RecordingConsent(SQLModel, table=True):
+    """One person's answer to recording one session; withdrawing sets `given` false."""
+
+    __table_args__ = (UniqueConstraint("breakout_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    breakout_id: int = Field(foreign_key="breakout.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    given: bool = Field(default=False)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Recording(SQLModel, table=True):
+    """A recording of a session kept in the storage folder under `filename`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    breakout_id: int = Field(foreign_key="breakout.id", index=True)
+    filename: str = Field(max_length=255)
+    started_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+    bytes: int = Field(default=0)
+    stopped_because: str = Field(default="", max_length=64)
