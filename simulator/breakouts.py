@@ -30,6 +30,8 @@ class SeatView:
     role_id: str
     country: str
     timezone: str
+    seat_id: int = 0
+    locked: bool = False  # staff pinned it: a re-run of the schedule keeps it
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ def session_views(session: Session, breakouts: list[Breakout]) -> list[SessionVi
                 seat.role_id,
                 person.country,
                 person.timezone,
+                seat_id=seat.id or 0,
+                locked=seat.locked,
             )
         )
     cases = {

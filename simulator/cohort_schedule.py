@@ -24,11 +24,11 @@ from simulator.models import (
     Role,
     Seat,
 )
-from simulator.scheduling import CaseSpec, History, Schedule
+from simulator.scheduling import CaseSpec, History, Lock, Schedule, Slot
 from simulator.scheduling import Person as EnginePerson
 from simulator.scheduling import Seat as EngineSeat
 from simulator.scheduling import Session as EngineSession
-from simulator.scheduling.availability import AvailabilityError, parse_availability
+from simulator.scheduling.availability import AvailabilityError, fits, parse_availability
 from simulator.timeutil import as_utc
 
 
@@ -57,12 +57,17 @@ def roster_id(membership: Membership) -> str:
     return membership.roster_id or f"p{membership.person_id}"
 
 
+def _windows(person: Person) -> tuple:
+    """The person's availability windows; unreadable availability counts as any time."""
+    try:
+        return tuple(parse_availability(person.availability))
+    except AvailabilityError:
+        return ()
+
+
 def engine_person(membership: Membership, person: Person) -> EnginePerson:
     """A stored person as the engine's plain Person (unreadable availability: any time)."""
-    try:
-        windows = parse_availability(person.availability)
-    except AvailabilityError:
-        windows = ()
+    windows = _windows(person)
     return EnginePerson(
         id=roster_id(membership),
         name=person.name,
@@ -258,3 +263,155 @@ def publish(session: Session, cohort_id: int) -> int:
         breakout.status = BreakoutStatus.PUBLISHED
         session.add(breakout)
     return len(drafts)
+
+
+def _draft_seat(session: Session, cohort_id: int, seat_id: int) -> tuple[Seat, Breakout]:
+    seat = session.get(Seat, seat_id)
+    breakout = session.get(Breakout, seat.breakout_id) if seat else None
+    if seat is None or breakout is None or breakout.cohort_id != cohort_id:
+        raise NotFound("There is no such seat in this cohort.")
+    if breakout.status != BreakoutStatus.DRAFT:
+        raise BadRequest(
+            "Only seats of draft sessions can be locked or moved; this one is published."
+        )
+    return seat, breakout
+
+
+def set_lock(session: Session, cohort_id: int, seat_id: int, locked: bool) -> str:
+    """Pin (or free) a draft seat so a re-run keeps it; returns the person's name."""
+    seat, _ = _draft_seat(session, cohort_id, seat_id)
+    seat.locked = locked
+    session.add(seat)
+    person = session.get(Person, seat.person_id)
+    return person.name if person else "?"
+
+
+@dataclass(frozen=True)
+class SwapResult:
+    names: tuple[str, str]
+    warnings: list[str]
+
+
+def swap(session: Session, cohort_id: int, round_no: int, first: int, second: int) -> SwapResult:
+    """Exchange two trainees' places (session and role) in a draft round; both seats get locked.
+
+    A trainee with no seat in the round takes the other's seat, which frees that person.
+    Warnings name anyone now seated outside their availability (staff may still want it).
+    """
+    if first == second:
+        raise BadRequest("Choose two different people to swap.")
+    drafts = [
+        b for b in _breakouts(session, cohort_id, BreakoutStatus.DRAFT) if b.round == round_no
+    ]
+    if not drafts:
+        raise BadRequest(f"Round {round_no} has no draft sessions to change.")
+    by_id = {b.id: b for b in drafts}
+    seats = {
+        s.person_id: s
+        for s in session.exec(select(Seat).where(col(Seat.breakout_id).in_(list(by_id))))
+    }
+    trainees = {
+        p.id: p
+        for p in session.exec(
+            select(Person)
+            .join(Membership, col(Membership.person_id) == col(Person.id))
+            .where(
+                Membership.cohort_id == cohort_id,
+                Membership.role == Role.TRAINEE,
+                col(Person.id).in_([first, second]),
+            )
+        )
+    }
+    if len(trainees) != 2:
+        raise BadRequest("Both people must be trainees of this cohort.")
+    a, b = seats.get(first), seats.get(second)
+    if a is None and b is None:
+        raise BadRequest(f"Neither of them has a seat in round {round_no}: nothing to swap.")
+    if a is not None and b is not None:
+        if a.breakout_id == b.breakout_id:
+            a.role_id, b.role_id = b.role_id, a.role_id
+        else:
+            a.breakout_id, b.breakout_id = b.breakout_id, a.breakout_id
+            a.role_id, b.role_id = b.role_id, a.role_id
+        moved = [a, b]
+    else:
+        seat = a or b
+        assert seat is not None
+        seat.person_id = second if seat is a else first
+        moved = [seat]
+    # Unique (breakout, person) holds throughout: the two rows trade places in one flush.
+    for seat in moved:
+        seat.locked = True
+        session.add(seat)
+    session.flush()
+    warnings = []
+    for seat in moved:
+        person = trainees[seat.person_id]
+        breakout = by_id[seat.breakout_id]
+        windows = _windows(person)
+        if windows and not fits(
+            windows, person.timezone, as_utc(breakout.start), breakout.duration_minutes
+        ):
+            warnings.append(f"{person.name} is not available at that time by their availability.")
+    return SwapResult((trainees[first].name, trainees[second].name), warnings)
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """What a re-run of the draft rounds needs beyond `engine_inputs`: their slots and locks."""
+
+    inputs: Inputs
+    slots: list[Slot]
+    locks: list[Lock]
+    rounds: list[int]
+
+
+def rerun_inputs(session: Session, cohort_id: int) -> Rerun:
+    """The drafts' own times as slots and their locked seats as locks, cases as the drafts use."""
+    drafts = _breakouts(session, cohort_id, BreakoutStatus.DRAFT)
+    if not drafts:
+        raise BadRequest("There are no draft rounds to re-run: generate rounds first.")
+    versions = {
+        v.id: v
+        for v in session.exec(
+            select(CaseVersion).where(col(CaseVersion.id).in_({b.case_version_id for b in drafts}))
+        )
+    }
+    inputs = engine_inputs(session, cohort_id, sorted({v.case_id for v in versions.values()}))
+    ids = {m.person.id or 0: m.engine.id for m in inputs.members}
+    slots = sorted(
+        {Slot(b.round, as_utc(b.start), b.duration_minutes) for b in drafts},
+        key=lambda s: (s.round, s.start),
+    )
+    by_id = {b.id: b for b in drafts}
+    locks = []
+    for seat in session.exec(
+        select(Seat).where(col(Seat.breakout_id).in_(list(by_id)), col(Seat.locked).is_(True))
+    ):
+        breakout = by_id[seat.breakout_id]
+        if seat.person_id not in ids:
+            continue
+        locks.append(
+            Lock(
+                person=ids[seat.person_id],
+                round=breakout.round,
+                session=breakout.key or f"s{breakout.id}",
+                start=as_utc(breakout.start),
+                role=seat.role_id,
+                case=versions[breakout.case_version_id].case_id,
+            )
+        )
+    return Rerun(inputs, slots, locks, sorted({b.round for b in drafts}))
+
+
+def relock(session: Session, cohort_id: int, locks: list[Lock]) -> None:
+    """Mark the re-run's seats of locked people as locked again (the drafts are new rows)."""
+    if not locks:
+        return
+    person_of = {m.engine.id: m.person.id for m in members(session, cohort_id)}
+    wanted = {(lock.round, person_of.get(lock.person)) for lock in locks}
+    drafts = {b.id: b for b in _breakouts(session, cohort_id, BreakoutStatus.DRAFT)}
+    for seat in session.exec(select(Seat).where(col(Seat.breakout_id).in_(list(drafts)))):
+        if (drafts[seat.breakout_id].round, seat.person_id) in wanted:
+            seat.locked = True
+            session.add(seat)

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 from simulator.breakouts import SessionView, session_views
 from simulator.errors import BadRequest, NotFound
 from simulator.models import Breakout, CertificateRule, Cohort, Membership, Person
+from simulator.rubric_store import DEFAULT_RUBRIC, rubric_ids
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,16 @@ def validate_cohort_form(name: str, group_size: str) -> tuple[str, int]:
     return name, size
 
 
-def create_cohort(session: Session, name: str, group_size: int) -> Cohort:
-    cohort = Cohort(name=name, group_size=group_size)
+def create_cohort(
+    session: Session, name: str, group_size: int, rubric_id: str = DEFAULT_RUBRIC
+) -> Cohort:
+    """A new cohort scored against a stored rubric."""
+    if rubric_id not in rubric_ids(session):
+        raise BadRequest(
+            f"There is no rubric {rubric_id!r}: choose one from the list, or add it on the "
+            "Rubrics page."
+        )
+    cohort = Cohort(name=name, group_size=group_size, rubric_id=rubric_id)
     session.add(cohort)
     session.flush()
     return cohort

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from simulator import case_store
+from simulator import case_store, rubric_store
 from simulator.accounts import hash_password
 from simulator.models import (
     Account,
@@ -29,9 +29,13 @@ from simulator.models import (
     Seat,
     SelfAssessment,
 )
+from simulator.rubric_store import RubricFile
+from simulator.scheduling import CaseSpec, Lock, Schedule, build_schedule
+from simulator.scheduling import Person as EnginePerson
 from simulator.timeutil import utcnow
 
 DEMO_PASSWORD = "demo"
+DEMO_SEED = 2026
 GROUP_SIZE = 4
 
 # name, IANA zone, country, languages, experience
@@ -82,11 +86,20 @@ def trainee_email(n: int) -> str:
 
 
 def build_demo(
-    session: Session, *, rubric_ids: set[str], rubric: DemoRubric, now: datetime | None = None
+    session: Session,
+    *,
+    rubrics: Sequence[RubricFile],
+    rubric: DemoRubric,
+    now: datetime | None = None,
 ) -> list[DemoAccount]:
-    """Fill an empty, migrated database with the demo programme; returns the accounts made."""
+    """Fill an empty, migrated database with the demo programme; returns the accounts made.
+
+    `rubrics` are the bundled rubric files (validated by the caller: this module never imports
+    coaching); `rubric` is the shape of the one the demo's scores use.
+    """
     now = now or utcnow()
-    case_store.sync_bundled_cases(session, rubric_ids=rubric_ids)
+    rubric_store.sync_bundled_rubrics(session, rubrics)
+    case_store.sync_bundled_cases(session, rubric_ids=rubric_store.rubric_ids(session))
     password_hash = hash_password(DEMO_PASSWORD)  # one hash for all: demo accounts only
     made: list[DemoAccount] = []
 
@@ -145,36 +158,42 @@ def build_demo(
         )
     )
     cases = [v for v in case_store.latest_versions(session) if v.parties_min <= GROUP_SIZE - 1]
-    for round_number, weeks_ago in ((1, 3), (2, 2), (3, 1)):
-        start = now - timedelta(weeks=weeks_ago, hours=1)
-        groups = _groups(trainees, round_number)
-        for index, group in enumerate(groups):
-            coach = coaches[(index + round_number) % len(coaches)]
+    schedule = _engine_schedule(trainees, coaches, cases)
+    by_roster = {f"t{i:02d}": p for i, p in enumerate(trainees, 1)}
+    by_roster |= {f"c{i:02d}": p for i, p in enumerate(coaches, 1)}
+    version_of = {v.case_id: v for v in cases}
+    weeks_ago = {1: 3, 2: 2, 3: 1}
+    for round_number in schedule.rounds:
+        planned = [s for s in schedule.sessions if s.round == round_number]
+        live = round_number not in weeks_ago
+        start = (
+            now - timedelta(minutes=10)
+            if live
+            else now - timedelta(weeks=weeks_ago[round_number], hours=1)
+        )
+        for index, plan in enumerate(planned):
+            # The mediator first: the demo's scores and certificate follow the mediator.
+            ordered = sorted(
+                plan.seats, key=lambda seat: seat.role != _mediator(version_of[plan.case or ""])
+            )
+            group = [(by_roster[seat.person], seat.role) for seat in ordered]
+            coach = by_roster[plan.coach] if plan.coach else coaches[index % len(coaches)]
             breakout = _seat(
                 session,
                 cohort,
                 group,
                 coach,
-                cases[(index + 3 * round_number) % len(cases)],
+                version_of[plan.case or ""],
                 round_number,
                 index,
                 start,
             )
-            _history(session, breakout, group, coach, rubric, round_number, start)
-            if round_number == 3 and index >= len(groups) - 2:
-                _calibrate(session, breakout, coaches, group, rubric)
-    start = now - timedelta(minutes=10)
-    for index, group in enumerate(_groups(trainees, 4)):
-        _seat(
-            session,
-            cohort,
-            group,
-            coaches[index % len(coaches)],
-            cases[index % len(cases)],
-            4,
-            index,
-            start,
-        )
+            if live:
+                continue
+            people = [person for person, _ in group]
+            _history(session, breakout, people, coach, rubric, round_number, start)
+            if round_number == 3 and index >= len(planned) - 2:
+                _calibrate(session, breakout, coaches, people, rubric)
     return made
 
 
@@ -186,19 +205,42 @@ class DemoRubric:
     levels: tuple[int, ...]
 
 
-def _groups(trainees: list[Person], round_number: int) -> list[list[Person]]:
-    """A different mix each round (a stand-in until the scheduling engine seats the demo);
-    trainee01 mediates in rounds 1 and 3 and is one session short of the certificate."""
-    order = list(trainees[1:])
-    random.Random(round_number).shuffle(order)
-    order.insert(0 if round_number in (1, 3) else 1 + round_number, trainees[0])
-    return [order[i : i + GROUP_SIZE] for i in range(0, len(order) - GROUP_SIZE + 1, GROUP_SIZE)]
+def _mediator(version: CaseVersion) -> str:
+    return case_store.case_of(version).mediator_roles[0].id
+
+
+def _engine_schedule(
+    trainees: list[Person], coaches: list[Person], cases: list[CaseVersion]
+) -> Schedule:
+    """Four rounds mixed by the scenario engine, as a programme would schedule them; trainee01
+    is locked in as mediator in rounds 1 and 3, one session short of the certificate."""
+    people = [
+        EnginePerson(
+            id=f"t{i:02d}",
+            name=p.name,
+            timezone=p.timezone,
+            country=p.country,
+            languages=tuple(p.language_list),
+            experience=p.experience,
+        )
+        for i, p in enumerate(trainees, 1)
+    ]
+    people += [
+        EnginePerson(id=f"c{i:02d}", name=p.name, role="coach", timezone=p.timezone)
+        for i, p in enumerate(coaches, 1)
+    ]
+    specs = [CaseSpec.from_case(case_store.case_of(v)) for v in cases]
+    lead = cases[0]
+    locks = [Lock("t01", r, "lead", role=_mediator(lead), case=lead.case_id) for r in (1, 3)]
+    return build_schedule(
+        people, 4, specs, group_size=GROUP_SIZE, seed=DEMO_SEED, time_limit=1.0, locks=locks
+    )
 
 
 def _seat(
     session: Session,
     cohort: Cohort,
-    group: list[Person],
+    group: list[tuple[Person, str]],
     coach: Person,
     version: CaseVersion,
     round_number: int,
@@ -217,7 +259,7 @@ def _seat(
     )
     session.add(breakout)
     session.flush()
-    for person, role_id in zip(group, deal_roles(version, len(group)), strict=True):
+    for person, role_id in group:
         session.add(Seat(breakout_id=breakout.id or 0, person_id=person.id or 0, role_id=role_id))
     return breakout
 

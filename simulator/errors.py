@@ -37,5 +37,11 @@ class TooManyAttempts(DomainError):
     status_code = 429
 
 
+class Unavailable(DomainError):
+    """The server is at a capacity limit for now; trying later may work."""
+
+    status_code = 503
+
+
 class ConfigError(Exception):
     """The server cannot start as configured; the message says what to change."""

@@ -19,6 +19,7 @@ from simulator.models import (
     BreakoutStatus,
     CaseVersion,
     Cohort,
+    Feedback,
     Person,
     Score,
     ScoreStatus,
@@ -63,8 +64,20 @@ def trainee_history(
     )
     now = utcnow()
     if ended_only:
+        # A role play that finished early counts once its coach has published the feedback.
+        published = set(
+            session.exec(
+                select(Feedback.breakout_id).where(
+                    Feedback.trainee_id == trainee_id,
+                    Feedback.status == ScoreStatus.PUBLISHED,
+                    col(Feedback.breakout_id).in_(role_by_breakout),
+                )
+            )
+        )
         breakouts = [
-            b for b in breakouts if as_utc(b.start) + timedelta(minutes=b.duration_minutes) <= now
+            b
+            for b in breakouts
+            if as_utc(b.start) + timedelta(minutes=b.duration_minutes) <= now or b.id in published
         ]
     ids = [b.id for b in breakouts]
     attended = set(

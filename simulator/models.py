@@ -205,7 +205,8 @@ class Feedback(SQLModel, table=True):
     coach_id: int = Field(foreign_key="person.id", index=True)
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     status: str = Field(default=ScoreStatus.DRAFT, max_length=16)
-    submitted_at: datetime | None = None  # calibration: independent scores are shown once all are in
+    # Calibration: independent scores are shown once all are in.
+    submitted_at: datetime | None = None
     published_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -10,6 +10,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from simulator.errors import ConfigError
@@ -46,6 +47,12 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLAlchemy URL of the database: `sqlite:///path.db` or `postgresql+psycopg://user@host/db`.",
     ),
     Setting(
+        "storage_dir",
+        "",
+        "Folder for session recordings (created when needed). Empty: a `recordings` folder beside "
+        "the SQLite database file, or in the working directory with PostgreSQL.",
+    ),
+    Setting(
         "redis_url",
         "",
         "Redis URL (`redis://127.0.0.1:6379/0`). When set, server processes share live rooms through it.",
@@ -75,6 +82,16 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting("turn_ttl_seconds", 6 * 3600, "Lifetime of a minted TURN credential, in seconds.", int),
+    Setting(
+        "rtc_max_echo",
+        4,
+        "Connection checks (aiortc echo peers) one server process runs at once; more are told to "
+        "wait. Each takes about 15% of a CPU core for its 10 to 20 seconds (`bench/rtc.py`).",
+        int,
+    ),
+    Setting(
+        "rtc_echo_seconds", 60, "Longest a connection check's echo peer lives, in seconds.", int
+    ),
     Setting("login_max_failures", 5, "Failed logins for one account before it is throttled.", int),
     Setting(
         "login_lockout_minutes", 15, "How long failed logins are counted and a throttle lasts.", int
@@ -87,6 +104,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Demo mode: fixed demo passwords allowed; set by `mediation-sim demo`.",
         _bool,
     ),
+    Setting(
+        "log_format",
+        "text",
+        "`text` for people reading a terminal, `json` for one JSON object per line (with the "
+        "session and person ids of room events) for a log collector.",
+    ),
+    Setting(
+        "metrics_token",
+        "",
+        "Bearer token that lets a Prometheus scraper read `/metrics` from outside this machine. "
+        "Empty: `/metrics` answers loopback addresses only.",
+        secret=True,
+    ),
     Setting("debug", False, "Show tracebacks on error pages. Never in production.", _bool),
 )
 
@@ -96,17 +126,22 @@ class Settings:
     """Explicit settings handed to `create_app`; tests build their own."""
 
     database_url: str = "sqlite:///mediation-sim.db"
+    storage_dir: str = ""
     redis_url: str = ""
     secret_key: str = field(default="", repr=False)
     base_url: str = "http://127.0.0.1:8000"
     ice_servers: str = ""
     turn_secret: str = field(default="", repr=False)
     turn_ttl_seconds: int = 6 * 3600
+    rtc_max_echo: int = 4
+    rtc_echo_seconds: int = 60
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     invite_ttl_hours: int = 72
     session_max_age_days: int = 14
     demo_mode: bool = False
+    log_format: str = "text"
+    metrics_token: str = field(default="", repr=False)
     debug: bool = False
 
     @classmethod
@@ -126,6 +161,15 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    @property
+    def recordings_dir(self) -> Path:
+        """Where recordings are written: STORAGE_DIR, or a folder beside the SQLite file."""
+        if self.storage_dir:
+            return Path(self.storage_dir)
+        if self.database_url.startswith("sqlite:///") and len(self.database_url) > 10:
+            return Path(self.database_url.removeprefix("sqlite:///")).parent / "recordings"
+        return Path("recordings")
 
     @property
     def secure_cookies(self) -> bool:

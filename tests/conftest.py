@@ -72,17 +72,24 @@ def settings(tmp_path) -> Settings:  # noqa: ANN001
 
 @pytest.fixture
 def database(settings: Settings) -> Iterator[Database]:
+    """A migrated database holding the bundled rubrics, as `mediation-sim db upgrade` leaves it."""
+    from web.rubric_library import sync_bundled_rubrics
+
     db = Database(settings.database_url)
     db.upgrade()
+    with db.session() as session:
+        sync_bundled_rubrics(session)
     yield db
     db.dispose()
 
 
 @pytest.fixture
-def rubric_ids() -> set[str]:
-    from coaching.rubric import load_bundled_rubrics
+def rubric_ids(database: Database) -> set[str]:
+    """The ids of the stored rubrics, which cases may name."""
+    from simulator import rubric_store
 
-    return {r.id for r in load_bundled_rubrics()}
+    with database.session() as session:
+        return rubric_store.rubric_ids(session)
 
 
 @pytest.fixture

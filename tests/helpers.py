@@ -95,8 +95,14 @@ class Server:
     """`mediation-sim serve` in a child process on a free loopback port."""
 
     def __init__(
-        self, database_url: str, secret_key: str, redis_url: str = "", port: int | None = None
+        self,
+        database_url: str,
+        secret_key: str,
+        redis_url: str = "",
+        port: int | None = None,
+        workers: int = 1,
     ) -> None:
+        self.workers = workers
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = server_env(
@@ -110,7 +116,10 @@ class Server:
 
     def start(self) -> Server:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "simulator", "serve", "--port", str(self.port)],
+            [
+                *(sys.executable, "-m", "simulator", "serve"),
+                *("--port", str(self.port), "--workers", str(self.workers)),
+            ],
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from coaching.rubric import Rubric
-from simulator import case_store
-from simulator.models import Breakout, CaseVersion, Cohort
+from simulator.rubric_store import rubric_id_for
 from simulator.scoring import RubricShape
 
-
-def rubric_id_for(session: Session, breakout: Breakout) -> str:
-    """The case's rubric, else the cohort's."""
-    version = session.get(CaseVersion, breakout.case_version_id)
-    if version is not None:
-        return case_store.case_of(version).rubric
-    cohort = session.get(Cohort, breakout.cohort_id)
-    return cohort.rubric_id if cohort else "core-mediation-skills"
+__all__ = ["rubric_id_for", "shape_of"]
 
 
 def shape_of(rubric: Rubric) -> RubricShape:
+    """The criteria and levels of a rubric, as the database layer checks scores against them."""
     return RubricShape(
         criteria=tuple(c.id for c in rubric.criteria),
         levels=tuple(level.value for level in rubric.scale),

@@ -49,8 +49,8 @@ class CSRFMiddleware:
             if body is None:
                 await _reject(scope, send, 413, "The form is too large (over 10 MB).")
                 return
-            replay = _replayer(body)
-            async with Request(scope, _replayer(body)).form() as form:
+            replay = _replayer(body, receive)
+            async with Request(scope, _replayer(body, receive)).form() as form:
                 value = form.get(FIELD)
                 sent = value if isinstance(value, str) else None
         if not expected or not sent or not hmac.compare_digest(expected, sent):
@@ -81,13 +81,15 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _replayer(body: bytes) -> Receive:
+def _replayer(body: bytes, upstream: Receive) -> Receive:
+    """Hand the app the body already read, then the real channel: a streamed response must
+    learn of a disconnect only when the client really goes."""
     sent = False
 
     async def receive() -> Message:
         nonlocal sent
         if sent:
-            return {"type": "http.disconnect"}
+            return await upstream()
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 

@@ -59,6 +59,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    # This handler runs outside the middleware stack, so count the failure here.
+    request.app.state.metrics.counters.inc("mediation_errors_total", kind="http_5xx")
+    request.app.state.metrics.counters.inc("mediation_http_requests_total", status="5xx")
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return await render_error(
         request, 500, "Something went wrong on our side. It has been logged; please try again."

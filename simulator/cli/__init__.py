@@ -1,12 +1,12 @@
 """The `mediation-sim` command line.
 
 The CLI is the composition root: it is the one part of `simulator` that reaches into `web` (to
-serve) and `coaching` (to validate rubrics); the domain modules never do.
+serve, and to load the bundled rubrics) and `coaching` (to validate rubrics); the domain modules
+never do.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import sys
@@ -14,7 +14,10 @@ from pathlib import Path
 
 import click
 
+from simulator import logs
+from simulator.cli.bot import bot
 from simulator.cli.cases import cases
+from simulator.cli.recordings import recordings
 from simulator.cli.roster import roster
 from simulator.cli.rubrics import rubrics
 from simulator.cli.schedule import schedule
@@ -51,6 +54,7 @@ def _serve(host: str, port: int, workers: int, settings: Settings) -> None:
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        log_config=None,  # logging is set up by simulator.logs in each worker
         ws="websockets-sansio",
     )
 
@@ -59,7 +63,10 @@ def _serve(host: str, port: int, workers: int, settings: Settings) -> None:
 @click.version_option(package_name="mediation-sim")
 def main() -> None:
     """Mediation training simulator: live role plays, mixed groups, rubric coaching."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        logs.configure(Settings.from_env().log_format)
+    except ConfigError:  # a bad setting is reported by the command that reads it
+        logs.configure("text")
 
 
 @main.command()
@@ -78,27 +85,30 @@ def db() -> None:
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Apply migrations and load the bundled case library (safe to run again)."""
+    """Apply migrations and load the bundled rubrics and case library (safe to run again)."""
     settings = _settings()
     database = Database(settings.database_url)
     try:
         database.upgrade()
-        added = _sync_library(database)
+        rubrics_added, added = _sync_library(database)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         database.dispose()
     click.echo(f"Database {database.safe_url} is at revision {database.head_revision()}.")
+    click.echo(f"Rubrics: {rubrics_added} new rubric version(s) loaded.")
     click.echo(f"Case library: {added} new case version(s) loaded.")
 
 
-def _sync_library(database: Database) -> int:
-    from coaching.rubric import load_bundled_rubrics
-    from simulator import case_store
+def _sync_library(database: Database) -> tuple[int, int]:
+    """Load the bundled rubrics, then the bundled cases (which name them); new versions of each."""
+    from simulator import case_store, rubric_store
+    from web.rubric_library import sync_bundled_rubrics
 
-    rubric_ids = {r.id for r in load_bundled_rubrics()}
     with database.session() as session:
-        return case_store.sync_bundled_cases(session, rubric_ids=rubric_ids)
+        rubrics_added = sync_bundled_rubrics(session)
+        known = rubric_store.rubric_ids(session)
+        return rubrics_added, case_store.sync_bundled_cases(session, rubric_ids=known)
 
 
 @main.group()
@@ -140,8 +150,8 @@ def users_create(email: str, role: str, name: str, timezone: str, password: str)
 @click.option("--no-serve", is_flag=True, help="Build the demo database and stop.")
 def demo(port: int, host: str, no_serve: bool) -> None:
     """Build a fresh demo programme (SQLite in this folder) with round 1 live now, and serve it."""
-    from coaching.rubric import load_bundled_rubrics
     from simulator.demo import DEMO_PASSWORD, DemoRubric, build_demo
+    from web.rubric_library import bundled_rubric_files
 
     path = Path(DEMO_DB).resolve()
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -157,10 +167,10 @@ def demo(port: int, host: str, no_serve: bool) -> None:
     try:
         database.upgrade()
         with database.session() as session:
-            rubrics = load_bundled_rubrics()
-            core = next(r for r in rubrics if r.id == "core-mediation-skills")
-            shape = DemoRubric(tuple(c.id for c in core.criteria), core.scale_values)
-            made = build_demo(session, rubric_ids={r.id for r in rubrics}, rubric=shape)
+            rubrics = bundled_rubric_files()
+            core = next(r for r in rubrics if r.rubric_id == "core-mediation-skills")
+            shape = DemoRubric(core.shape.criteria, core.shape.levels)
+            made = build_demo(session, rubrics=rubrics, rubric=shape)
     finally:
         database.dispose()
     click.echo(f"Demo database: {path}")
@@ -179,7 +189,9 @@ def show_settings() -> None:
     click.echo(settings_table_markdown())
 
 
+main.add_command(bot)
 main.add_command(cases)
 main.add_command(rubrics)
+main.add_command(recordings)
 main.add_command(roster)
 main.add_command(schedule)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from simulator.rooms.protocol import frame
-from simulator.rooms.state import RoomState, view_for
+from simulator.rooms.state import RECORDER_ID, RoomState, view_for
 
 log = logging.getLogger("simulator.rooms")
 T = TypeVar("T")
@@ -75,6 +75,8 @@ class Hub(ABC):
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
         self.local: dict[int, dict[int, Connection]] = {}
         self.cache: dict[int, RoomState] = {}
+        # Called with every new room state this worker sees (the recorder manager listens here).
+        self.state_listeners: list[Callable[[RoomState], None]] = []
 
     # --- storage, implemented by each hub -------------------------------------------------
 
@@ -164,6 +166,8 @@ class Hub(ABC):
             if cached is not None and cached.version > state.version:
                 return  # an older state overtaken by a newer one: showing it would go backwards
             self.cache[room] = state
+            for listener in self.state_listeners:
+                listener(state)
         if not people:
             return
         if envelope["kind"] == "state":
@@ -182,6 +186,8 @@ class Hub(ABC):
             audience = envelope["audience"]
             state = self.cache.get(room)
             for person_id, connection in list(people.items()):
+                if person_id == RECORDER_ID:
+                    continue  # the recorder (a server peer) reads no chat
                 guide = state is not None and state.is_guide(person_id)
                 if audience is None or person_id in audience or guide:
                     self._push(connection, envelope["frame"])

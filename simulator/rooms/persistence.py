@@ -16,6 +16,7 @@ from simulator.models import (
     BreakoutStatus,
     CaseVersion,
     Person,
+    RecordingConsent,
     Role,
     RoomSnapshot,
     Seat,
@@ -139,3 +140,23 @@ def close_open_attendance(session: Session, breakout_id: int, person_ids: list[i
     for row in rows:
         row.left_at = utcnow()
         session.add(row)
+
+
+def consents_of(session: Session, breakout_id: int) -> list[int]:
+    """Who has agreed to be recorded in this session (remembered when the room state is new)."""
+    rows = session.exec(
+        select(RecordingConsent.person_id).where(
+            RecordingConsent.breakout_id == breakout_id, col(RecordingConsent.given).is_(True)
+        )
+    )
+    return sorted(rows)
+
+
+def save_consent(session: Session, breakout_id: int, person_id: int, given: bool) -> None:
+    row = session.exec(
+        select(RecordingConsent).where(
+            RecordingConsent.breakout_id == breakout_id, RecordingConsent.person_id == person_id
+        )
+    ).first() or RecordingConsent(breakout_id=breakout_id, person_id=person_id)
+    row.given, row.updated_at = given, utcnow()
+    session.add(row)

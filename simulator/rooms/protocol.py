@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, ValidationError
 
 MAX_FRAME_BYTES = 64 * 1024
 
@@ -101,6 +101,23 @@ class QualityReport(_Message):
     loss_pct: float | None = Field(default=None, ge=0, le=100)
 
 
+class RequestRecording(_Message):
+    """Ask to record the session; it starts once everyone whose consent is needed has given it."""
+
+    type: Literal["recording.request"]
+
+
+class StopRecording(_Message):
+    type: Literal["recording.stop"]
+
+
+class Consent(_Message):
+    """This person's own answer about being recorded (remembered for the session)."""
+
+    type: Literal["recording.consent"]
+    given: StrictBool
+
+
 MESSAGE_TYPES = (
     Signal,
     Ping,
@@ -113,6 +130,9 @@ MESSAGE_TYPES = (
     ResolveHelp,
     MediaState,
     QualityReport,
+    RequestRecording,
+    StopRecording,
+    Consent,
 )
 ClientMessage = Annotated[Union[MESSAGE_TYPES], Field(discriminator="type")]  # noqa: UP007
 _adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)

@@ -8,19 +8,21 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from simulator.db import Database
-from simulator.errors import DomainError
+from simulator.errors import DomainError, NotFound
 from simulator.models import Person
-from simulator.rooms import persistence, protocol
+from simulator.rooms import persistence, protocol, recording
 from simulator.rooms import state as rules
 from simulator.rooms.control import RoomRow, summarise
 from simulator.rooms.hub import Connection, Hub
 from simulator.rooms.protocol import ProtocolError, frame
-from simulator.rooms.state import Member, RoomState
+from simulator.rooms.state import RECORDER_ID, Member, RoomState
+from simulator.telemetry import Counters
 
 log = logging.getLogger("simulator.rooms")
+T = TypeVar("T")
 SWEEP_SECONDS = 5.0
 
 
@@ -66,6 +68,7 @@ class RoomService:
         self.hub, self.db, self.ice_servers = hub, db, ice_servers
         self._sweeper: asyncio.Task[None] | None = None
         self.clients: set[Client] = set()
+        self.metrics = Counters()  # the app hands in the one its /metrics endpoint reads
 
     async def start(self) -> None:
         await self.hub.start()
@@ -88,7 +91,20 @@ class RoomService:
 
     async def _create(self, session_id: int) -> RoomState:
         info = await self.db.run(persistence.room_info, session_id)
-        return RoomState.open(info.session_id, info.duration_minutes, info.members, now_ms())
+        state = RoomState.open(info.session_id, info.duration_minutes, info.members, now_ms())
+        state.consent = await self.db.run(persistence.consents_of, session_id)
+        return state
+
+    def _settled(self, change: Callable[[RoomState], T]) -> Callable[[RoomState], T]:
+        """A change followed by the recording rule, so no change can leave a recording running
+        that the room no longer allows (a newcomer without consent, a caucus, the end)."""
+
+        def run(state: RoomState) -> T:
+            result = change(state)
+            recording.settle_recording(state, now_ms(), self.hub.worker_id)
+            return result
+
+        return run
 
     async def connect(
         self,
@@ -109,9 +125,13 @@ class RoomService:
                 state, member.person_id, self.hub.worker_id, connection.conn_id, now_ms(), tab[:64]
             )
 
-        state, _ = await self.hub.mutate(session_id, enter, lambda: self._create(session_id))
+        state, _ = await self.hub.mutate(
+            session_id, self._settled(enter), lambda: self._create(session_id)
+        )
         attendance = await self.db.run(persistence.record_join, session_id, member.person_id)
         client = Client(connection, member, attendance)
+        self.metrics.inc("mediation_websocket_connections_total")
+        log.info("entered the room as %s", member.kind)
         self.clients.add(client)
         self.hub.attach(connection)
         live = await self.hub.live_workers()
@@ -134,15 +154,14 @@ class RoomService:
         return client
 
     async def disconnect(self, client: Client) -> None:
+        log.info("left the room")
         self.clients.discard(client)
         self.hub.detach(client.connection)
         await client.connection.stop()
         conn = client.connection.conn_id
         with contextlib.suppress(DomainError):
-            state, left = await self.hub.mutate(
-                client.connection.room,
-                lambda st: rules.leave(st, client.member.person_id, conn),
-                lambda: self._create(client.connection.room),
+            state, left = await self._mutate(
+                client.connection.room, lambda st: rules.leave(st, client.member.person_id, conn)
             )
             if left:
                 await self.hub.publish_state(state)
@@ -152,6 +171,7 @@ class RoomService:
 
     async def receive(self, client: Client, text: str | bytes) -> None:
         """Act on one frame; every problem is answered with an error frame and the room goes on."""
+        self.metrics.inc("mediation_websocket_messages_total")
         if not client.limit.allow():
             self._error(client, "rate_limited", "Too many messages; slow down.")
             return
@@ -163,12 +183,15 @@ class RoomService:
         except DomainError as exc:
             self._error(client, "refused", exc.message)
         except Exception:  # a fault on our side (e.g. Redis busy): answer it, keep the socket
+            self.metrics.inc("mediation_errors_total", kind="ws_internal")
             log.exception("room %s: could not handle a message", client.connection.room)
             self._error(
                 client, "server_error", "The server could not handle that; please try again."
             )
 
     def _error(self, client: Client, code: str, message: str) -> None:
+        if code != "server_error":
+            self.metrics.inc("mediation_errors_total", kind="ws_rejected")
         client.connection.push(frame("error", code=code, message=message))
 
     async def _act(self, client: Client, message: Any) -> None:
@@ -211,6 +234,20 @@ class RoomService:
             if before is None or after is None or before.quality != after.quality:
                 await self.hub.publish_state(state)
             return
+        if kind in ("recording.request", "recording.consent"):
+            given = kind == "recording.request" or message.given
+            worker = self.hub.worker_id
+            if kind == "recording.request":
+                state, _ = await self._mutate(
+                    room, lambda st: recording.request_recording(st, me, now, worker)
+                )
+            else:
+                state, _ = await self._mutate(
+                    room, lambda st: recording.set_consent(st, me, given, now, worker)
+                )
+            await self.hub.publish_state(state)
+            await self.db.run(persistence.save_consent, room, me, given)
+            return
         change = self._state_change(message, me, now)
         state, _ = await self._mutate(room, change)
         await self.hub.publish_state(state)
@@ -233,10 +270,63 @@ class RoomService:
             return lambda st: rules.set_media(
                 st, me, audio=message.audio, video=message.video, audio_only=message.audio_only
             )
+        if kind == "recording.stop":
+            return lambda st: recording.stop_recording(st, me, now)
         raise ProtocolError("unknown_type", f"Unknown message type {kind!r}.")
 
-    async def _mutate(self, room: int, change: Callable[[RoomState], Any]) -> tuple[RoomState, Any]:
-        return await self.hub.mutate(room, change, lambda: self._create(room))
+    async def _mutate(self, room: int, change: Callable[[RoomState], T]) -> tuple[RoomState, T]:
+        return await self.hub.mutate(room, self._settled(change), lambda: self._create(room))
+
+    # --- server-side peers (the recorder) -----------------------------------------------------
+
+    async def attach_recorder(
+        self, room: int, number: int, send_text: Callable[[str], Awaitable[None]]
+    ) -> Connection:
+        """Seat the hidden recorder of recording `number`: it gets its view and its signals
+        through `send_text`, as a browser gets them through its socket. DomainError if that
+        recording is no longer running."""
+
+        async def ignore_close(code: int, reason: str) -> None:
+            return None
+
+        connection = Connection(room, RECORDER_ID, send_text, ignore_close)
+        self.hub.attach(connection)
+        worker = self.hub.worker_id
+        try:
+            state, _ = await self._mutate(
+                room,
+                lambda st: recording.join_recorder(
+                    st, number, worker, connection.conn_id, now_ms()
+                ),
+            )
+        except Exception:
+            self.hub.detach(connection)
+            await connection.stop()
+            raise
+        await self.hub.publish_state(state)
+        return connection
+
+    async def detach_recorder(self, connection: Connection) -> None:
+        self.hub.detach(connection)
+        await connection.stop()
+        conn = connection.conn_id
+        state, left = await self._mutate(
+            connection.room, lambda st: rules.leave(st, RECORDER_ID, conn)
+        )
+        if left:
+            await self.hub.publish_state(state)
+
+    async def recorder_failed(self, room: int, number: int) -> None:
+        """Stop recording `number` in the room: its recorder could not do its work."""
+        state, changed = await self._mutate(
+            room, lambda st: recording.recorder_failed(st, number, now_ms())
+        )
+        if changed:
+            await self.hub.publish_state(state)
+
+    async def signal_from_recorder(self, room: int, to: int, payload: dict[str, Any]) -> bool:
+        """Relay the recorder's answer to one person; False if they are gone."""
+        return await self.hub.send_to(room, to, frame("signal", **{"from": RECORDER_ID}, **payload))
 
     # --- staff actions across rooms -----------------------------------------------------------
 
@@ -257,6 +347,39 @@ class RoomService:
             count += 1
         return count
 
+    async def present(self, session_ids: list[int]) -> dict[int, set[int]]:
+        """Who is connected now in each of these rooms (empty for a room nobody opened)."""
+        live = await self.hub.live_workers()
+        out: dict[int, set[int]] = {}
+        for session_id in session_ids:
+            state = await self.hub.load(session_id)
+            out[session_id] = set(state.connected_ids(live)) if state is not None else set()
+        return out
+
+    async def reseat(self, session_id: int, text: str, sender: str) -> None:
+        """Take the session's seats from the database again (after no-show recovery) and say
+        what changed; a cancelled session only gets the notice, telling people where to go."""
+        state = await self.hub.load(session_id)
+        if state is None:
+            return
+        try:
+            info = await self.db.run(persistence.room_info, session_id)
+            members: dict[int, Any] | None = {m.person_id: m for m in info.members}
+        except NotFound:
+            members = None
+        now = now_ms()
+
+        def change(st: RoomState) -> None:
+            if members is not None:
+                st.members = {
+                    **members,
+                    **{p: m for p, m in st.members.items() if m.kind == "staff"},
+                }
+            rules.add_notice(st, text, sender, now)
+
+        state, _ = await self._mutate(session_id, change)
+        await self.hub.publish_state(state)
+
     async def live_rows(self) -> list[RoomRow]:
         """The control room's view: every room that has not ended."""
         live = await self.hub.live_workers()
@@ -270,16 +393,25 @@ class RoomService:
     # --- housekeeping -------------------------------------------------------------------------
 
     async def sweep(self) -> None:
-        """Drop presences held by workers that died, and end their attendance."""
+        """Drop presences held by workers that died, and end their attendance; a recording whose
+        recorder ran on a dead worker starts again here."""
         live = await self.hub.live_workers()
+        worker = self.hub.worker_id
         for room in await self.hub.rooms():
             state = await self.hub.load(room)
-            if state is None or all(p.worker in live for p in state.presence.values()):
+            if state is None or not _has_dead_parts(state, live):
                 continue
-            state, dropped = await self._mutate(room, lambda st: rules.drop_dead_workers(st, live))
-            if dropped:
-                await self.db.run(persistence.close_open_attendance, room, dropped)
+
+            def change(st: RoomState) -> tuple[list[int], bool]:
+                dropped = rules.drop_dead_workers(st, live)
+                return dropped, recording.recorder_lost(st, live, now_ms(), worker)
+
+            state, (dropped, moved) = await self._mutate(room, change)
+            if dropped or moved:
                 await self.hub.publish_state(state)
+            people = [pid for pid in dropped if pid != RECORDER_ID]
+            if people:
+                await self.db.run(persistence.close_open_attendance, room, people)
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -288,3 +420,13 @@ class RoomService:
                 await self.sweep()
             except Exception:
                 log.exception("room sweep failed")
+
+
+def _has_dead_parts(state: RoomState, live: set[str]) -> bool:
+    """People, or the recorder, held by a worker that is no longer alive."""
+    lost_recorder = (
+        state.recording is not None
+        and state.recording.running
+        and state.recording.worker not in live
+    )
+    return lost_recorder or any(p.worker not in live for p in state.presence.values())

@@ -29,6 +29,9 @@ MAX_CHAT_LENGTH = 2000
 MAX_HELP = 50
 MAX_NOTICES = 20
 MINUTE_MS = 60_000
+# The hidden recording peer's id in signals and presence: no person has id 0.
+RECORDER_ID = 0
+RECORDER_TAB = "recorder"
 
 
 class Kind(StrEnum):
@@ -99,6 +102,27 @@ class Caucus:
 
 
 @dataclass
+class Recording:
+    """A standing request to record, and the recording that runs while every consent is given.
+
+    `waiting`: asked for, some consent missing. `on`: the recorder runs. `paused`: a caucus is
+    open, so nothing is recorded (the file runs on in silence to keep one timeline). Each start
+    gets a new `number`; `worker` is the one server process that runs that recorder.
+    """
+
+    requested_by: int
+    requested_at: int
+    status: str = "waiting"  # waiting | on | paused
+    number: int = 0
+    started_at: int = 0
+    worker: str = ""
+
+    @property
+    def running(self) -> bool:
+        return self.status in ("on", "paused")
+
+
+@dataclass
 class RoomState:
     """Everything a room needs to come back exactly as it was after a drop or a restart."""
 
@@ -113,6 +137,10 @@ class RoomState:
     chat: list[ChatMessage] = field(default_factory=list)
     help: list[HelpRequest] = field(default_factory=list)
     notices: list[dict[str, Any]] = field(default_factory=list)
+    # Who agreed to be recorded in this session (remembered until withdrawn; also in the database).
+    consent: list[int] = field(default_factory=list)
+    recording: Recording | None = None
+    recording_stop: dict[str, Any] | None = None  # {"number", "reason", "at"} of the last stop
     next_id: int = 1
     version: int = 0
 
@@ -143,6 +171,8 @@ class RoomState:
         data["chat"] = [ChatMessage(**c) for c in data["chat"]]
         data["help"] = [HelpRequest(**h) for h in data["help"]]
         data["caucus"] = Caucus(**data["caucus"]) if data["caucus"] else None
+        recording = data.get("recording")  # absent in snapshots older than recording
+        data["recording"] = Recording(**recording) if recording else None
         return cls(**data)
 
     # --- questions --------------------------------------------------------------------------
@@ -183,8 +213,28 @@ class RoomState:
         return sorted(
             pid
             for pid, p in self.presence.items()
-            if live_workers is None or p.worker in live_workers
+            if (live_workers is None or p.worker in live_workers) and pid != RECORDER_ID
         )
+
+    def present_members(self) -> set[int]:
+        return {pid for pid in self.presence if pid in self.members}
+
+    def consent_needed(self) -> set[int]:
+        """Whose consent a recording needs: every seated trainee and the session's coach, present
+        or not (they may arrive at any moment), and anyone else present (staff dropping in)."""
+        seated = {pid for pid, m in self.members.items() if m.kind in (Kind.TRAINEE, Kind.COACH)}
+        return seated | self.present_members()
+
+    def missing_consent(self) -> list[int]:
+        return sorted(self.consent_needed() - set(self.consent))
+
+    def may_be_recorded(self, person_id: int) -> bool:
+        """Whether the recorder keeps this person's audio now: what everyone in the room hears
+        (guides only in the debrief), and nothing at all while a caucus is open."""
+        recording = self.recording
+        if recording is None or recording.status != "on" or person_id not in self.members:
+            return False
+        return not self.is_guide(person_id) or self.phase == "debrief"
 
 
 def phase_minutes(phase: str, duration_minutes: int) -> int:
@@ -363,6 +413,8 @@ def view_for(
     state: RoomState, person_id: int, live_workers: set[str] | None = None
 ) -> dict[str, Any]:
     """The state as one person may see it: caucus chat and guide-only details filtered out."""
+    if person_id == RECORDER_ID:
+        return recorder_view(state)
     guide = state.is_guide(person_id)
     present = set(state.connected_ids(live_workers))
     people = []
@@ -401,5 +453,49 @@ def view_for(
             for other in state.members
             if other != person_id
         },
+        "recording": recording_view(state, person_id),
+        "version": state.version,
+    }
+
+
+def _recorder_peer(state: RoomState) -> Presence | None:
+    """The recorder's presence, if it is in the room for the recording now running."""
+    recording, peer = state.recording, state.presence.get(RECORDER_ID)
+    if recording is None or not recording.running or peer is None:
+        return None
+    return peer if peer.tab == f"{RECORDER_TAB}-{recording.number}" else None
+
+
+def recording_view(state: RoomState, person_id: int) -> dict[str, Any]:
+    """What one person sees of recording: the status, whose answer is awaited, whether to send.
+
+    Nobody is shown who said no: a "no" simply ends the request.
+    """
+    recording = state.recording
+    peer = _recorder_peer(state)
+    stop = state.recording_stop
+    return {
+        "status": recording.status if recording else "off",
+        "requested_by": recording.requested_by if recording else None,
+        "started_at": recording.started_at if recording and recording.running else None,
+        "consented": person_id in state.consent,
+        "waiting_for": state.missing_consent() if recording else [],
+        # Where to send audio while recording: a new `instance` means a new peer connection.
+        "peer": {"id": RECORDER_ID, "instance": peer.tab} if peer else None,
+        "send": peer is not None and state.may_be_recorded(person_id),
+        "last_stop": {"reason": stop["reason"], "at": stop["at"]} if stop else None,
+    }
+
+
+def recorder_view(state: RoomState) -> dict[str, Any]:
+    """The recorder's own view: which recording runs, and whose audio it may keep right now."""
+    recording = state.recording
+    return {
+        "session_id": state.session_id,
+        "recording": {"status": recording.status, "number": recording.number}
+        if recording
+        else None,
+        "present": sorted(state.present_members()),
+        "record": sorted(pid for pid in state.present_members() if state.may_be_recorded(pid)),
         "version": state.version,
     }

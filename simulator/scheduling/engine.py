@@ -72,6 +72,7 @@ def build_schedule(
     progress: Progress | None = None,
     first_start: datetime = FIRST_START,
     use_designs: bool = True,
+    anytime: bool | None = None,
 ) -> Schedule:
     """Mix the trainees of `people` into groups for every round; coaches coach.
 
@@ -80,6 +81,8 @@ def build_schedule(
     `first_start` (Monday 5 January 2026, 12:00 UTC, by default) plus seven days per round.
     `use_designs` lets a known repeat-free design seed the search when the input is the pure
     problem (one open slot per round, equal groups, no history, no locks).
+    `anytime` overrides whether availability windows are ignored (by default they are only for
+    a number of rounds): a re-run of nominal rounds keeps seating everybody.
     Raises ValueError for input the engine cannot work with (a group size no case fits, a lock
     naming someone not in the roster or a slot that does not exist).
     """
@@ -91,10 +94,10 @@ def build_schedule(
     history = history or History()
     if isinstance(slots_or_rounds, int):
         slots = nominal_slots(slots_or_rounds, first_start=first_start)
-        anytime = True
     else:
         slots = tuple(slots_or_rounds)
-        anytime = False
+    if anytime is None:
+        anytime = isinstance(slots_or_rounds, int)
     trainees = [p for p in people if not p.is_coach]
     coaches = [p for p in people if p.is_coach]
     index = {p.id: i for i, p in enumerate(trainees)}

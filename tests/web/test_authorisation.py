@@ -11,7 +11,8 @@ import pytest
 from helpers import csrf_from, log_in
 from starlette.routing import Mount, Route, WebSocketRoute
 
-from simulator.models import Role
+from simulator.models import Recording, Role
+from simulator.timeutil import utcnow
 
 ANY = frozenset(Role)
 STAFF = frozenset({Role.STAFF})
@@ -28,9 +29,13 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/invite/{token}"): PUBLIC,
     ("POST", "/invite/{token}"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,  # loopback or METRICS_TOKEN, checked by the endpoint
     ("GET", "/"): ANY,
     ("GET", "/profile"): ANY,
     ("POST", "/profile"): ANY,
+    ("GET", "/calendar/{token:str}.ics"): PUBLIC,  # the token is the credential
+    ("GET", "/calendar.ics"): ANY,
+    ("POST", "/profile/calendar"): ANY,
     ("GET", "/people"): STAFF,
     ("POST", "/people/invite"): STAFF,
     ("POST", "/cohorts"): STAFF,
@@ -42,13 +47,29 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/cases/{case_id}"): COACHES_AND_STAFF,
     ("GET", "/cases/{case_id}/edit"): STAFF,
     ("POST", "/cases/{case_id}/edit"): STAFF,
+    ("GET", "/rubrics"): STAFF,
+    ("GET", "/rubrics/new"): STAFF,
+    ("POST", "/rubrics/new"): STAFF,
+    ("GET", "/rubrics/{rubric_id}"): STAFF,
+    ("GET", "/rubrics/{rubric_id}/edit"): STAFF,
+    ("POST", "/rubrics/{rubric_id}/edit"): STAFF,
     ("GET", "/api/sessions"): ANY,
     ("GET", "/sessions/{session_id:int}/room"): ANY,
+    ("GET", "/recordings/{recording_id:int}"): ANY,  # members, coaches, staff: checked inside
+    ("GET", "/recordings/{recording_id:int}/audio"): ANY,
+    ("GET", "/recordings/{recording_id:int}/delete"): COACHES_AND_STAFF,
+    ("POST", "/recordings/{recording_id:int}/delete"): COACHES_AND_STAFF,
+    ("POST", "/cohorts/{cohort_id:int}/retention"): STAFF,
+    ("GET", "/check"): ANY,
+    ("POST", "/check/offer"): ANY,
+    ("POST", "/check/result"): ANY,
     ("GET", "/control"): STAFF,
     ("GET", "/api/control/rooms"): STAFF,
     ("POST", "/control/broadcast"): STAFF,
     ("POST", "/control/extend"): STAFF,
     ("POST", "/control/close"): STAFF,
+    ("POST", "/control/recover"): STAFF,
+    ("POST", "/notifications/read"): ANY,
     ("GET", "/sessions/{session_id:int}/score"): COACHES_AND_STAFF,
     ("POST", "/sessions/{session_id:int}/score"): COACH,
     ("POST", "/api/sessions/{session_id:int}/scores"): COACH,
@@ -72,6 +93,9 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/cohorts/{cohort_id:int}/schedule"): STAFF,
     ("POST", "/cohorts/{cohort_id:int}/schedule"): STAFF,
     ("POST", "/cohorts/{cohort_id:int}/publish"): STAFF,
+    ("POST", "/cohorts/{cohort_id:int}/rerun"): STAFF,
+    ("POST", "/cohorts/{cohort_id:int}/locks"): STAFF,
+    ("POST", "/cohorts/{cohort_id:int}/swap"): STAFF,
 }
 
 
@@ -102,18 +126,28 @@ def test_every_route_has_a_declared_and_matching_guard(app):
 
 
 @pytest.fixture
-def world(make_person, make_session):
+def world(make_person, make_session, database, settings):
     people = {role: make_person(role) for role in Role}
     others = [make_person(Role.TRAINEE) for _ in range(3)]
     session = make_session(
         [people[Role.TRAINEE], *others], coach=people[Role.COACH], starts_in=timedelta(minutes=-5)
     )
+    with database.session() as db:
+        recording = Recording(
+            breakout_id=session.id, filename="session-test.webm", ended_at=utcnow(), bytes=4
+        )
+        db.add(recording)
+        db.flush()
+    settings.recordings_dir.mkdir(parents=True, exist_ok=True)
+    (settings.recordings_dir / recording.filename).write_bytes(b"\x1aE\xdf\xa3")
     return people, {
         "session_id": session.id,
         "cohort_id": session.cohort_id,
         "token": "nope",
         "case_id": "late-night-bakery",
+        "rubric_id": "core-mediation-skills",
         "person_id": people[Role.TRAINEE].id,
+        "recording_id": recording.id,
     }
 
 

@@ -93,7 +93,9 @@ async def test_roster_import_generate_review_publish(client, make_person, databa
             "duration_minutes": "75",
         },
     )
-    assert generated.status_code == 303, generated.text[:2000]
+    assert generated.status_code == 200, generated.text[:2000]
+    assert "<progress" in generated.text and "Made 4 draft sessions" in generated.text
+    assert f'href="/cohorts/{cohort_id}/schedule"' in generated.text
     with database.session() as session:
         drafts = session.exec(select(Breakout).where(Breakout.cohort_id == cohort_id)).all()
     assert {b.status for b in drafts} == {BreakoutStatus.DRAFT}
@@ -127,7 +129,7 @@ async def test_roster_import_generate_review_publish(client, make_person, databa
             "duration_minutes": "75",
         },
     )
-    assert again.status_code == 303
+    assert again.status_code == 200 and "Made 4 draft sessions" in again.text
     with database.session() as session:
         assert len(session.exec(select(Breakout)).all()) == 4  # drafts replaced, not added
 
@@ -159,7 +161,7 @@ async def test_roster_import_generate_review_publish(client, make_person, databa
             "duration_minutes": "90",
         },
     )
-    assert more.status_code == 303
+    assert more.status_code == 200 and 'data-testid="generated"' in more.text
     with database.session() as session:
         new = session.exec(select(Breakout).where(Breakout.status == BreakoutStatus.DRAFT)).all()
     assert {b.round for b in new} == {3}  # numbered on from the published rounds
@@ -197,3 +199,134 @@ async def _staff_again(client, database, cohort_id: int) -> str:
         staff = session.exec(select(Person).where(Person.role == Role.STAFF)).one()
     await log_in(client, staff.email)
     return csrf_from((await client.get(f"/cohorts/{cohort_id}")).text)
+
+
+async def _generate(client, cohort_id: int, token: str, rounds: int = 2) -> None:
+    response = await client.post(
+        f"/cohorts/{cohort_id}/schedule",
+        data={
+            "csrf_token": token,
+            "rounds": str(rounds),
+            "first_start": "2026-03-02T18:00",
+            "seed": "5",
+            "time_limit": "1",
+            "duration_minutes": "90",
+        },
+    )
+    assert 'data-testid="generated"' in response.text, response.text[-1500:]
+
+
+def _seats(database, cohort_id: int) -> dict[tuple[int, str], tuple[int, str, bool]]:
+    """(round, email) -> (breakout id, role, locked) of the cohort's draft seats."""
+    from simulator.models import Seat
+
+    with database.session() as session:
+        rows = session.exec(
+            select(Seat, Breakout, Person)
+            .join(Breakout, Breakout.id == Seat.breakout_id)
+            .join(Person, Person.id == Seat.person_id)
+            .where(Breakout.cohort_id == cohort_id)
+        ).all()
+    return {(b.round, p.email): (b.id, s.role_id, s.locked) for s, b, p in rows}
+
+
+def _person_id(database, email: str) -> int:
+    with database.session() as session:
+        return session.exec(select(Person).where(Person.email == email)).one().id
+
+
+async def test_lock_swap_and_rerun_keep_what_staff_arranged(client, make_person, database, library):
+    cohort_id, token = await _staff(client, make_person, database)
+    await _upload(client, cohort_id, token, ROSTER)
+    await _generate(client, cohort_id, token)
+    before = _seats(database, cohort_id)
+    # Two trainees of round 1 in different sessions.
+    t1 = before[(1, "t01@example.org")]
+    other = next(email for (r, email), seat in before.items() if r == 1 and seat[0] != t1[0])
+    t2 = before[(1, other)]
+
+    swapped = await client.post(
+        f"/cohorts/{cohort_id}/swap",
+        data={
+            "csrf_token": token,
+            "round": "1",
+            "first": str(_person_id(database, "t01@example.org")),
+            "second": str(_person_id(database, other)),
+        },
+    )
+    assert swapped.status_code == 303
+    page = (await client.get(swapped.headers["location"])).text
+    assert "both seats are locked" in page and '<span class="badge">locked</span>' in page
+    after = _seats(database, cohort_id)
+    assert after[(1, "t01@example.org")] == (t2[0], t2[1], True)
+    assert after[(1, other)] == (t1[0], t1[1], True)
+
+    # Lock one more seat in round 2, then unlock and lock again through the form.
+    seat_ids = {}
+    from simulator.models import Seat
+
+    with database.session() as session:
+        for seat, _breakout, person in session.exec(
+            select(Seat, Breakout, Person)
+            .join(Breakout, Breakout.id == Seat.breakout_id)
+            .join(Person, Person.id == Seat.person_id)
+            .where(Breakout.round == 2)
+        ):
+            seat_ids[person.email] = seat.id
+    r2 = seat_ids["t03@example.org"]
+    for value in ("yes", "no", "yes"):
+        response = await client.post(
+            f"/cohorts/{cohort_id}/locks", data={"csrf_token": token, "seat": r2, "lock": value}
+        )
+        assert response.status_code == 303
+    assert _seats(database, cohort_id)[(2, "t03@example.org")][2] is True
+    locked = {k: v for k, v in _seats(database, cohort_id).items() if v[2]}
+    assert len(locked) == 3
+
+    for seed in ("11", "12"):
+        rerun = await client.post(
+            f"/cohorts/{cohort_id}/rerun",
+            data={"csrf_token": token, "seed": seed, "time_limit": "1"},
+        )
+        assert rerun.status_code == 200 and "Made 4 draft sessions" in rerun.text, rerun.text
+        now = _seats(database, cohort_id)
+        with database.session() as session:
+            starts = {b.id: b.start for b in session.exec(select(Breakout))}
+        for (round_no, email), (bid, role, _) in locked.items():
+            new_bid, new_role, still = now[(round_no, email)]
+            assert new_role == role and still, (email, role, new_role)
+            assert starts[new_bid] == starts.get(bid, starts[new_bid])
+        # The two swapped people still share no session with their old groups' seat.
+        assert now[(1, "t01@example.org")][0] != now[(1, other)][0]
+        assert len(now) == 16  # everyone still seated in both rounds
+
+
+async def test_swap_and_lock_refuse_bad_requests(client, make_person, database, library):
+    cohort_id, token = await _staff(client, make_person, database)
+    await _upload(client, cohort_id, token, ROSTER)
+    no_drafts = await client.post(
+        f"/cohorts/{cohort_id}/rerun", data={"csrf_token": token, "seed": "1", "time_limit": "1"}
+    )
+    assert no_drafts.status_code == 400 and "generate rounds first" in no_drafts.text
+    await _generate(client, cohort_id, token, rounds=1)
+    t1 = _person_id(database, "t01@example.org")
+    same = await client.post(
+        f"/cohorts/{cohort_id}/swap",
+        data={"csrf_token": token, "round": "1", "first": t1, "second": t1},
+    )
+    assert same.status_code == 400 and "two different people" in same.text
+    coach = _person_id(database, "c01@example.org")
+    with_coach = await client.post(
+        f"/cohorts/{cohort_id}/swap",
+        data={"csrf_token": token, "round": "1", "first": t1, "second": coach},
+    )
+    assert with_coach.status_code == 400 and "trainees of this cohort" in with_coach.text
+    wrong_round = await client.post(
+        f"/cohorts/{cohort_id}/swap",
+        data={"csrf_token": token, "round": "7", "first": t1, "second": t1 + 1},
+    )
+    assert wrong_round.status_code == 400 and "no draft sessions" in wrong_round.text
+    missing = await client.post(
+        f"/cohorts/{cohort_id}/locks", data={"csrf_token": token, "seat": "99999", "lock": "yes"}
+    )
+    assert missing.status_code == 404

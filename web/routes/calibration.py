@@ -19,6 +19,7 @@ from simulator.breakouts import session_views
 from simulator.models import Person, Role
 from web.auth import requires, staff_only
 from web.rendering import render
+from web.rubric_library import rubrics_of
 
 
 def _ratings(rows: list[scoring.CalibrationScore]) -> list[Rating]:
@@ -39,8 +40,9 @@ def _overview(session: Session):  # noqa: ANN202
     return sessions, scoring.calibration_scores(session), coaches
 
 
-def _criteria_names(request: Request) -> dict[str, str]:
-    return {c.id: c.name for rubric in request.app.state.rubrics.values() for c in rubric.criteria}
+async def _criteria_names(request: Request) -> dict[str, str]:
+    rubrics = await rubrics_of(request)
+    return {c.id: c.name for rubric in rubrics.values() for c in rubric.criteria}
 
 
 @staff_only
@@ -54,7 +56,7 @@ async def calibration_page(request: Request) -> Response:
         coaches=coaches,
         by_criterion=agreement_by_criterion(ratings),
         by_pair=agreement_by_coach_pair(ratings),
-        names=_criteria_names(request),
+        names=await _criteria_names(request),
         positions=coach_positions(ratings),
     )
 
@@ -64,7 +66,7 @@ async def my_calibration(request: Request) -> Response:
     """Where this coach sits relative to colleagues on double-scored sessions."""
     _, rows, _ = await request.app.state.db.run(_overview)
     position = coach_positions(_ratings(rows)).get(request.state.user.name)
-    names = _criteria_names(request)
+    names = await _criteria_names(request)
     lines = []
     if position is not None:
         lines.append(describe_offset(position.overall))

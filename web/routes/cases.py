@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -10,8 +11,8 @@ from starlette.routing import Route
 from scenarios.catalogue import CaseFilter, filter_cases
 from scenarios.loader import Problem
 from scenarios.views import case_view
-from simulator import case_store
-from simulator.models import Role
+from simulator import case_store, rubric_store
+from simulator.models import CaseVersion, Role
 from web.auth import requires, staff_only
 from web.rendering import render
 
@@ -30,8 +31,15 @@ DOMAINS = (
 coaches_and_staff = requires(Role.STAFF, Role.COACH)
 
 
-def _rubric_ids(request: Request) -> set[str]:
-    return set(request.app.state.rubrics)
+async def read_source(request: Request, default_name: str) -> tuple[bytes, str]:
+    """The text of an uploaded file (up to 1 byte over MAX_UPLOAD, to tell it is too big), or of
+    the `source` textarea; and the file name to report problems against."""
+    async with request.form(max_part_size=MAX_UPLOAD + 1) as form:
+        upload = form.get("file")
+        if isinstance(upload, UploadFile) and upload.filename:
+            return await upload.read(MAX_UPLOAD + 1), upload.filename
+        text = str(form.get("source", "")).replace("\r\n", "\n")
+        return text.encode("utf-8"), default_name
 
 
 @coaches_and_staff
@@ -62,7 +70,7 @@ async def case_page(request: Request) -> Response:
     return render(request, "case.html", case=case, version=version, versions=versions)
 
 
-def _annotated(source: str, problems: list[Problem]) -> list[tuple[int, str, list[str]]]:
+def annotated_lines(source: str, problems: list[Problem]) -> list[tuple[int, str, list[str]]]:
     """Each source line with the problems reported on it, for showing messages beside lines."""
     by_line: dict[int, list[str]] = {}
     for problem in problems:
@@ -80,7 +88,7 @@ def _editor(
         status,
         source=source,
         problems=problems,
-        lines=_annotated(source, problems),
+        lines=annotated_lines(source, problems),
         case_id=case_id,
     )
 
@@ -102,24 +110,20 @@ async def edit_case_page(request: Request) -> Response:
 async def save_case(request: Request) -> Response:
     """Store an uploaded or edited case file as a new version, or show every problem beside its line."""
     case_id = request.path_params.get("case_id")
-    async with request.form(max_part_size=MAX_UPLOAD + 1) as form:
-        upload = form.get("file")
-        if isinstance(upload, UploadFile) and upload.filename:
-            data = await upload.read(MAX_UPLOAD + 1)
-            filename = upload.filename
-        else:
-            data = str(form.get("source", "")).replace("\r\n", "\n").encode("utf-8")
-            filename = f"{case_id or 'new-case'}.yaml"
+    data, filename = await read_source(request, f"{case_id or 'new-case'}.yaml")
     text = data.decode("utf-8", errors="replace")
     if len(data) > MAX_UPLOAD:
         problem = Problem(
             filename, 1, 1, "The file is larger than 1 MiB; a case file is a few pages of text."
         )
         return _editor(request, 400, "", [problem], case_id)
-    rubric_ids = _rubric_ids(request)
-    version, problems = await request.app.state.db.run(
-        lambda s: case_store.store_case(s, data, filename, rubric_ids=rubric_ids, expect_id=case_id)
-    )
+
+    def store(session: Session) -> tuple[CaseVersion | None, list[Problem]]:
+        # The stored rubrics, so that a case may name one staff have just added.
+        known = rubric_store.rubric_ids(session)
+        return case_store.store_case(session, data, filename, rubric_ids=known, expect_id=case_id)
+
+    version, problems = await request.app.state.db.run(store)
     if version is None:
         return _editor(request, 400, text, problems, case_id)
     return RedirectResponse(f"/cases/{version.case_id}?saved={version.version}", status_code=303)

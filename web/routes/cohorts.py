@@ -9,28 +9,30 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from coaching.certificate import CertificateRules
-from simulator import case_store, cohorts
+from simulator import case_store, cohorts, connection_checks
 from simulator.errors import BadRequest
 from simulator.models import BreakoutStatus
+from simulator.rubric_store import DEFAULT_RUBRIC
 from simulator.timeutil import utcnow
 from web.auth import staff_only
 from web.rendering import render
+from web.routes.dashboard import staff_dashboard
 from web.routes.progress import rules_for
 
 
 @staff_only
 async def create_cohort(request: Request) -> Response:
     form = await request.form()
-    raw = {"name": str(form.get("name", "")), "group_size": str(form.get("group_size", ""))}
-    db = request.app.state.db
+    raw = {
+        "name": str(form.get("name", "")),
+        "group_size": str(form.get("group_size", "")),
+        "rubric_id": str(form.get("rubric_id", "")) or DEFAULT_RUBRIC,
+    }
     try:
         name, size = cohorts.validate_cohort_form(raw["name"], raw["group_size"])
+        cohort = await request.app.state.db.run(cohorts.create_cohort, name, size, raw["rubric_id"])
     except BadRequest as exc:
-        rows = await db.run(cohorts.cohort_rows)
-        return render(
-            request, "dashboard_staff.html", 400, cohorts=rows, error=exc.message, form=raw
-        )
-    cohort = await db.run(cohorts.create_cohort, name, size)
+        return await staff_dashboard(request, 400, error=exc.message, form=raw)
     return RedirectResponse(f"/cohorts/{cohort.id}", status_code=303)
 
 
@@ -43,6 +45,9 @@ async def cohort_page_response(
     detail = await db.run(cohorts.cohort_detail, cohort_id)
     rules = await db.run(rules_for, cohort_id)
     versions = await db.run(case_store.latest_versions)
+    checks = await db.run(
+        connection_checks.latest_by_person, [person.id for _, person in detail.members]
+    )
     imported = request.query_params.get("imported", "")
     return render(
         request,
@@ -52,6 +57,7 @@ async def cohort_page_response(
         rules=rules,
         error=error,
         cases=versions,
+        checks=checks,
         drafts=sum(1 for s in detail.sessions if s.status == BreakoutStatus.DRAFT),
         imported=int(imported) if imported.isdigit() else None,
         generate=context.pop("generate", None) or default_generate_form(),

@@ -10,11 +10,12 @@ from starlette.routing import Route
 from coaching.comparison import compare
 from simulator import scoring
 from simulator.breakouts import SessionView, session_for
-from simulator.errors import BadRequest, NotFound
+from simulator.errors import BadRequest
 from simulator.models import Breakout, Person, Role
 from web.auth import requires
 from web.coaching_context import rubric_id_for, shape_of
 from web.rendering import render
+from web.rubric_library import rubric_for
 
 trainees_only = requires(Role.TRAINEE)
 
@@ -43,7 +44,7 @@ async def self_page(request: Request) -> Response:
     user = request.state.user
     breakout_id = request.path_params["session_id"]
     view, rubric_id, mine, *_ = await request.app.state.db.run(_load, user, breakout_id)
-    rubric = request.app.state.rubrics[rubric_id]
+    rubric = await rubric_for(request, rubric_id)
     if not view.is_live() and not view.has_ended():
         raise BadRequest("You can assess yourself once the session has started.")
     submitted = any(row.submitted_at for row in mine.values())
@@ -55,7 +56,7 @@ async def save_self(request: Request) -> Response:
     user = request.state.user
     breakout_id = request.path_params["session_id"]
     view, rubric_id, *_ = await request.app.state.db.run(_load, user, breakout_id)
-    rubric = request.app.state.rubrics[rubric_id]
+    rubric = await rubric_for(request, rubric_id)
     form = await request.form()
     levels: dict[str, int | None] = {}
     comments: dict[str, str] = {}
@@ -97,9 +98,7 @@ async def feedback_page(request: Request) -> Response:
     view, rubric_id, mine, scores, feedback, coach_names = await request.app.state.db.run(
         _load, user, breakout_id
     )
-    rubric = request.app.state.rubrics.get(rubric_id)
-    if rubric is None:
-        raise NotFound(f"The rubric {rubric_id!r} is not installed.")
+    rubric = await rubric_for(request, rubric_id)
     if not any(row.submitted_at for row in mine.values()):
         return render(request, "feedback.html", s=view, locked=True)
     names = {c.id: c.name for c in rubric.criteria}

@@ -14,6 +14,7 @@ from simulator.models import Person
 from simulator.timeutil import is_valid_timezone, timezone_names
 from web.auth import signed_in
 from web.rendering import render
+from web.routes.calendar import feed_url
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 
@@ -46,6 +47,8 @@ async def profile_page(request: Request) -> Response:
         "profile.html",
         zones=sorted(timezone_names()),
         saved=request.query_params.get("saved"),
+        calendar_state=request.query_params.get("calendar", ""),
+        calendar_url=feed_url(request, request.state.user),
     )
 
 
@@ -76,6 +79,7 @@ async def save_profile(request: Request) -> Response:
             zones=sorted(timezone_names()),
             errors=errors,
             form={"name": name, "timezone": timezone, "languages": languages_raw},
+            calendar_url=feed_url(request, user),
         )
     person = await request.app.state.db.run(_save, user.id, name, timezone, languages)
     request.state.user = person

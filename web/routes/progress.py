@@ -23,9 +23,11 @@ from coaching.rubric import Rubric
 from simulator.errors import NotFound
 from simulator.history import SessionFacts, trainee_history
 from simulator.models import Certificate, CertificateRule, Cohort, Membership, Person, Role
+from simulator.rubric_store import DEFAULT_RUBRIC
 from simulator.timeutil import local
 from web.auth import public, requires
 from web.rendering import render
+from web.rubric_library import rubrics_of
 
 guides = requires(Role.STAFF, Role.COACH)
 
@@ -84,19 +86,24 @@ def _gather(
     )
 
 
-def _rubric(request: Request, cohort: Cohort | None) -> Rubric:
-    rubrics = request.app.state.rubrics
-    return rubrics.get(cohort.rubric_id if cohort else "", None) or next(iter(rubrics.values()))
+async def _rubric(request: Request, cohort: Cohort | None) -> Rubric:
+    """The cohort's rubric; without a cohort (or its rubric), the default one, else any."""
+    rubrics = await rubrics_of(request)
+    wanted = rubrics.get(cohort.rubric_id if cohort else "") or rubrics.get(DEFAULT_RUBRIC)
+    rubric = wanted or next(iter(rubrics.values()), None)
+    if rubric is None:
+        raise NotFound("No rubric is installed: staff can add one on the Rubrics page.")
+    return rubric
 
 
-def _view(
+async def _view(
     request: Request,
     person: Person,
     facts: list[SessionFacts],
     cohort: Cohort | None,
     rules: CertificateRules,
 ) -> tuple[Progress, CertificateProgress, object, Rubric]:
-    rubric = _rubric(request, cohort)
+    rubric = await _rubric(request, cohort)
     names = {c.id: c.name for c in rubric.criteria}
     history = records(facts)
     progress = trainee_progress(history)
@@ -112,7 +119,7 @@ def _view(
 
 async def _progress_page(request: Request, trainee_id: int) -> Response:
     person, facts, cohort, rules, certificate = await request.app.state.db.run(_gather, trainee_id)
-    progress, tracker, chart, rubric = _view(request, person, facts, cohort, rules)
+    progress, tracker, chart, rubric = await _view(request, person, facts, cohort, rules)
     return render(
         request,
         "progress.html",
@@ -160,7 +167,7 @@ async def my_certificate(request: Request) -> Response:
     """The tracker, and once every requirement is met, the printable certificate."""
     user = request.state.user
     person, facts, cohort, rules, certificate = await request.app.state.db.run(_gather, user.id)
-    progress, tracker, _, _ = _view(request, person, facts, cohort, rules)
+    progress, tracker, _, _ = await _view(request, person, facts, cohort, rules)
     if tracker.complete and cohort is not None and certificate is None:
         certificate = await request.app.state.db.run(_issue, cohort.id, user.id)
     verify_url = (

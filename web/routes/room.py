@@ -13,15 +13,18 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from simulator import logs, recordings
 from simulator.breakouts import SessionView, session_for
 from simulator.errors import DomainError
 from simulator.models import Breakout, Person, Role
 from simulator.rooms import persistence
 from simulator.rooms.protocol import frame
+from simulator.rooms.service import RoomService
 from web.auth import current_user, signed_in
 from web.coaching_context import rubric_id_for
 from web.rendering import render
 from web.routes.sessions import visible_case
+from web.rubric_library import rubrics_of
 
 log = logging.getLogger("web.room")
 
@@ -40,7 +43,8 @@ async def room_page(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     view, case, rubric_id = await request.app.state.db.run(_room_page_data, user, session_id)
     config = {"sessionId": session_id, "me": user.id, "wsPath": f"/sessions/{session_id}/ws"}
-    rubric = request.app.state.rubrics.get(rubric_id) if user.role == Role.COACH else None
+    rubric = (await rubrics_of(request)).get(rubric_id) if user.role == Role.COACH else None
+    retention_days = await request.app.state.db.run(recordings.retention_days, view.cohort_id)
     return render(
         request,
         "room.html",
@@ -49,6 +53,7 @@ async def room_page(request: Request) -> Response:
         my_role=view.role_of(user.id),
         config=json.dumps(config),
         rubric=rubric,
+        retention_days=retention_days,
     )
 
 
@@ -62,6 +67,11 @@ def _same_origin(websocket: WebSocket) -> bool:
 
 async def room_socket(websocket: WebSocket) -> None:
     """Authenticated by the session cookie; only the session's people, its coach and staff enter."""
+    with logs.bind(session_id=websocket.path_params["session_id"]):
+        await _room_socket(websocket)
+
+
+async def _room_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     service = websocket.app.state.rooms
     person = await current_user(websocket)
@@ -74,6 +84,11 @@ async def room_socket(websocket: WebSocket) -> None:
         await _refuse(websocket, *refusal)
         return
     assert person is not None
+    with logs.bind(person_id=person.id):
+        await _take_part(websocket, service, person)
+
+
+async def _take_part(websocket: WebSocket, service: RoomService, person: Person) -> None:
     try:
         client = await service.connect(
             websocket.path_params["session_id"],

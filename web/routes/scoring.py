@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from coaching.rubric import Rubric
 from simulator import scoring
 from simulator.breakouts import SessionView, session_for
 from simulator.errors import BadRequest, NotFound
@@ -19,6 +18,7 @@ from simulator.timeutil import as_utc, utcnow
 from web.auth import requires
 from web.coaching_context import rubric_id_for, shape_of
 from web.rendering import render
+from web.rubric_library import rubric_for
 
 coaches_and_staff = requires(Role.COACH, Role.STAFF)
 
@@ -36,13 +36,6 @@ def _context(
     return view, breakout, rubric_id_for(session, breakout), sheet, coaches
 
 
-def _rubric(request: Request, rubric_id: str) -> Rubric:
-    rubric = request.app.state.rubrics.get(rubric_id)
-    if rubric is None:
-        raise NotFound(f"The rubric {rubric_id!r} is not installed; ask staff to upload it.")
-    return rubric
-
-
 @coaches_and_staff
 async def score_page(request: Request) -> Response:
     user = request.state.user
@@ -50,7 +43,7 @@ async def score_page(request: Request) -> Response:
     view, breakout, rubric_id, sheet, coaches = await request.app.state.db.run(
         _context, user, breakout_id
     )
-    rubric = _rubric(request, rubric_id)
+    rubric = await rubric_for(request, rubric_id)
     trainees = [seat for seat in view.seats]
     return render(
         request,
@@ -82,7 +75,7 @@ async def _shape(request: Request, breakout_id: int) -> scoring.RubricShape:
             raise NotFound("There is no such session.")
         return rubric_id_for(session, breakout)
 
-    return shape_of(_rubric(request, await request.app.state.db.run(rubric_of)))
+    return shape_of(await rubric_for(request, await request.app.state.db.run(rubric_of)))
 
 
 async def _json(request: Request) -> dict[str, Any]:

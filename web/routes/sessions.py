@@ -8,11 +8,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from scenarios.views import CaseView, case_view
-from simulator import case_store
+from simulator import case_store, connection_checks
 from simulator.breakouts import SessionView, session_for
-from simulator.models import Attendance, CaseVersion, Person, Role
+from simulator.models import Attendance, CaseVersion, ConnectionCheck, Person, Role
 from web.auth import signed_in
 from web.rendering import render
+from web.routes.recordings import rows_for
 
 
 def visible_case(session: Session, person: Person, view: SessionView) -> CaseView:
@@ -30,10 +31,14 @@ def visible_case(session: Session, person: Person, view: SessionView) -> CaseVie
 
 def _load(
     session: Session, person: Person, session_id: int
-) -> tuple[SessionView, CaseView, list[Attendance]]:
+) -> tuple[SessionView, CaseView, list[Attendance], dict[int, ConnectionCheck]]:
     view = session_for(session, person, session_id)
     stays: list[Attendance] = []
-    if person.role in (Role.COACH, Role.STAFF):
+    privileged = person.role in (Role.COACH, Role.STAFF)
+    # Coaches and staff see who may struggle; a trainee sees their own check only.
+    checked = [seat.person_id for seat in view.seats] if privileged else [person.id or 0]
+    checks = connection_checks.latest_by_person(session, checked)
+    if privileged:
         stays = list(
             session.exec(
                 select(Attendance)
@@ -41,7 +46,7 @@ def _load(
                 .order_by(col(Attendance.joined_at))
             )
         )
-    return view, visible_case(session, person, view), stays
+    return view, visible_case(session, person, view), stays, checks
 
 
 def _coaches(session: Session) -> list[Person]:
@@ -53,9 +58,10 @@ def _coaches(session: Session) -> list[Person]:
 @signed_in
 async def session_page(request: Request) -> Response:
     user = request.state.user
-    view, case, stays = await request.app.state.db.run(
+    view, case, stays, checks = await request.app.state.db.run(
         _load, user, request.path_params["session_id"]
     )
+    recorded = await request.app.state.db.run(rows_for, user, view.id)
     names = {seat.person_id: seat.name for seat in view.seats}
     if view.coach_id is not None:
         names[view.coach_id] = view.coach_name or "Coach"
@@ -67,6 +73,9 @@ async def session_page(request: Request) -> Response:
         my_role=view.role_of(user.id),
         stays=stays,
         names=names,
+        checks=checks,
+        recordings=recorded,
+        deleted=request.query_params.get("deleted") == "recording",
     )
 
 

@@ -1,4 +1,4 @@
-"""A headless participant: joins a room like a browser does, with a synthetic audio track.
+"""A headless participant: joins a room like a browser does, with a synthetic tone (and video).
 
 It speaks the same signaling protocol (docs/protocol.md) and follows the room's media rules, so
 it can fill a seat, run a demo or load-test a server. aiortc cannot roll back an offer or restart
@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,11 +21,13 @@ from urllib.parse import urlsplit
 import httpx
 import numpy as np
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
-from aiortc.contrib.media import MediaBlackhole
+from aiortc.contrib.media import MediaBlackhole, MediaRelay
 from aiortc.sdp import candidate_from_sdp
 from websockets.asyncio.client import ClientConnection, connect
 
-from web.rtc.tone import ToneTrack, mono_samples
+from simulator.rooms.state import RECORDER_ID
+from web.rtc.recorder import RecorderUplink
+from web.rtc.tone import PatternTrack, ToneTrack, mono_samples
 
 log = logging.getLogger("web.rtc.bot")
 
@@ -54,7 +58,8 @@ def room_endpoints(room_url: str) -> tuple[str, int]:
 class PeerLink:
     pc: RTCPeerConnection
     polite: bool
-    sender: Any = None
+    senders: dict[str, Any] = field(default_factory=dict)  # by kind, once negotiated
+    tracks: list[Any] = field(default_factory=list)  # this link's copies of the sources
     making_offer: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -62,9 +67,20 @@ class PeerLink:
 class RoomBot:
     """One headless person in one room."""
 
-    def __init__(self, base: str, session_id: int, cookie: str, *, tone_hz: float = 440.0) -> None:
+    def __init__(
+        self,
+        base: str,
+        session_id: int,
+        cookie: str,
+        *,
+        tone_hz: float = 440.0,
+        video: bool = False,
+        report: Callable[[str], None] | None = None,
+    ) -> None:
         self.base, self.session_id, self.cookie = base, session_id, cookie
         self.tone_hz = tone_hz
+        self.video = video
+        self.report = report or (lambda line: None)
         self.ws: ClientConnection | None = None
         self.me: int | None = None
         self.ice: list[RTCIceServer] = []
@@ -72,29 +88,61 @@ class RoomBot:
         self.state: dict[str, Any] = {}
         self.received: dict[int, list[np.ndarray]] = defaultdict(list)
         self.joined = asyncio.Event()
-        self._track = ToneTrack(tone_hz)
+        # One source per kind, relayed to every peer connection: a track read by several
+        # senders directly would hand each of them only some of its frames.
+        self._relay = MediaRelay()
+        self._sources = [ToneTrack(tone_hz), *([PatternTrack(320, 180, 15)] if video else [])]
+        self._names: dict[int, str] = {}
+        self.tab = f"bot-{secrets.token_hex(4)}"
+        # A send-only link to the room's recorder while a consented recording runs.
+        self.uplink = RecorderUplink(
+            lambda: self._relay.subscribe(self._sources[0]), self._send, lambda: self.ice
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
-        url = self.base.replace("http", "ws", 1) + f"/sessions/{self.session_id}/ws?tab=bot"
-        async with connect(url, additional_headers={"Cookie": self.cookie}, origin=self.base) as ws:
-            self.ws = ws
-            reader = asyncio.create_task(self._read())
-            await asyncio.wait(
-                [reader, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED
-            )
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reader
-        await self.close()
+        """Stay in the room until `stop` is set; a refusal or a lost socket is raised afterwards."""
+        url = self.base.replace("http", "ws", 1) + f"/sessions/{self.session_id}/ws?tab={self.tab}"
+        error: BaseException | None = None
+        try:
+            async with connect(
+                url, additional_headers={"Cookie": self.cookie}, origin=self.base
+            ) as ws:
+                self.ws = ws
+                reader = asyncio.create_task(self._read())
+                stopper = asyncio.create_task(stop.wait())
+                await asyncio.wait([reader, stopper], return_when=asyncio.FIRST_COMPLETED)
+                stopper.cancel()
+                if reader.done() and not stop.is_set():
+                    error = reader.exception() or ConnectionError(
+                        "the server closed the room socket"
+                    )
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await reader
+        finally:
+            await self.close()
+        if error is not None:
+            raise error
 
     async def close(self) -> None:
+        await self.uplink.close()
         for link in list(self.links.values()):
             await self._drop(link)
         self.links.clear()
+        for source in self._sources:
+            source.stop()
 
     async def _send(self, message: dict[str, Any]) -> None:
         if self.ws is not None:
             await self.ws.send(json.dumps(message))
+
+    async def request_recording(self) -> None:
+        """Ask to record the session (which is this bot's own consent too)."""
+        await self._send({"type": "recording.request"})
+
+    async def consent(self, given: bool = True) -> None:
+        """Answer the room's recording request: a withdrawal stops any recording at once."""
+        await self._send({"type": "recording.consent", "given": given})
 
     async def _read(self) -> None:
         assert self.ws is not None
@@ -102,38 +150,63 @@ class RoomBot:
             message = json.loads(text)
             kind = message["type"]
             if kind == "welcome":
-                self.me = message["you"]["id"]
+                you = message["you"]
+                self.me = you["id"]
                 self.ice = [RTCIceServer(**server) for server in message["ice_servers"]]
+                self.report(
+                    f"joined session {self.session_id} as {you['name']} ({you['kind']}"
+                    + (f", role {you['role']})" if you.get("role") else ")")
+                )
+                await self._send(
+                    {"type": "media.state", "audio": True, "video": self.video, "audio_only": False}
+                )
                 await self._apply(message["state"])
                 self.joined.set()
             elif kind == "state":
                 await self._apply(message["state"])
+            elif kind == "signal" and message["from"] == RECORDER_ID:
+                await self.uplink.on_signal(message)
             elif kind == "signal":
                 await self._on_signal(message)
-            elif kind == "error" and message.get("fatal"):
-                raise RuntimeError(message["message"])
+            elif kind == "error":
+                if message.get("fatal"):
+                    raise RuntimeError(message["message"])
+                self.report(f"server: {message['message']}")
 
     async def _apply(self, state: dict[str, Any]) -> None:
+        if state.get("phase") != self.state.get("phase"):
+            self.report(f"phase: {state.get('phase')}")
         self.state = state
-        present = {p["id"] for p in state["people"] if p["present"] and p["id"] != self.me}
+        people = {p["id"]: p for p in state["people"] if p["present"] and p["id"] != self.me}
+        self._names.update({p["id"]: p["name"] for p in state["people"]})
         for person_id in list(self.links):
-            if person_id not in present:
+            if person_id not in people:
+                self.report(f"{self._names.get(person_id, person_id)} left")
                 await self._drop(self.links.pop(person_id))
-        for person_id in present:
+        for person_id, person in people.items():
+            if person_id not in self.links:
+                self.report(f"{person['name']} is here")
             # As in the browsers' mesh, the side with the higher id makes the first offer.
             link = self.links.get(person_id) or await self._link(
                 person_id, offer=self.me > person_id
             )
-            allowed = bool(state["media_to"].get(str(person_id)))
-            if link.sender is not None:
-                link.sender.replaceTrack(self._track if allowed else None)
+            self._gate(person_id, link)
+        await self.uplink.apply(state.get("recording") or {})
 
     async def _link(self, person_id: int, *, offer: bool) -> PeerLink:
         assert self.me is not None
         pc = RTCPeerConnection(RTCConfiguration(iceServers=self.ice))
         link = PeerLink(pc, polite=self.me < person_id)
-        link.sender = pc.addTrack(self._track)
+        # Unbuffered: a gated or not yet connected sender must not let frames pile up.
+        link.tracks = [self._relay.subscribe(source, buffered=False) for source in self._sources]
         self.links[person_id] = link
+
+        @pc.on("connectionstatechange")
+        def on_state() -> None:
+            if pc.connectionState in ("connected", "failed") and self.links.get(person_id) is link:
+                self.report(
+                    f"media {pc.connectionState} with {self._names.get(person_id, person_id)}"
+                )
 
         @pc.on("track")
         def on_track(track: Any) -> None:
@@ -145,13 +218,46 @@ class RoomBot:
                 link.tasks.append(asyncio.create_task(blackhole.start()))
 
         if offer:
-            link.making_offer = True
-            try:
-                await pc.setLocalDescription(await pc.createOffer())
-                await self._send_description(person_id, pc)
-            finally:
-                link.making_offer = False
+            self._attach(link, answering=False)
+            await self._offer(person_id, link)
         return link
+
+    def _attach(self, link: PeerLink, *, answering: bool) -> bool:
+        """Give the connection this link's tracks; True if some must wait for an offer of ours.
+
+        An answer can only carry kinds the offer has (aiortc fails on a track the offer lacks),
+        so when answering, a kind the other side did not offer is sent in a new offer after it.
+        """
+        waiting = False
+        for track in link.tracks:
+            if track.kind in link.senders:
+                continue
+            offered = any(
+                t.kind == track.kind and t.sender.track is None for t in link.pc.getTransceivers()
+            )
+            if answering and not offered:
+                waiting = True
+            else:
+                link.senders[track.kind] = link.pc.addTrack(track)
+        return waiting
+
+    def _gate(self, person_id: int, link: PeerLink) -> None:
+        """As browsers do: nothing to those behind a caucus wall, no video to audio-only people."""
+        people = self.state.get("people", [])
+        person = next((p for p in people if p["id"] == person_id), {})
+        allowed = bool(self.state.get("media_to", {}).get(str(person_id)))
+        for track in link.tracks:
+            if (sender := link.senders.get(track.kind)) is not None:
+                send = allowed and (track.kind == "audio" or not person.get("audio_only"))
+                sender.replaceTrack(track if send else None)
+
+    async def _offer(self, person_id: int, link: PeerLink) -> None:
+        link.making_offer = True
+        try:
+            await link.pc.setLocalDescription(await link.pc.createOffer())
+            await self._send_description(person_id, link.pc)
+        finally:
+            link.making_offer = False
 
     async def _send_description(self, person_id: int, pc: RTCPeerConnection) -> None:
         description = pc.localDescription
@@ -177,8 +283,14 @@ class RoomBot:
                 link = await self._link(sender, offer=False)
             await link.pc.setRemoteDescription(RTCSessionDescription(**description))
             if description["type"] == "offer":
+                waiting = self._attach(link, answering=True)
+                self._gate(sender, link)
                 await link.pc.setLocalDescription(await link.pc.createAnswer())
                 await self._send_description(sender, link.pc)
+                if waiting:
+                    self._attach(link, answering=False)
+                    self._gate(sender, link)
+                    await self._offer(sender, link)
         elif (candidate := message.get("candidate")) and candidate.get("candidate"):
             parsed = candidate_from_sdp(candidate["candidate"].removeprefix("candidate:"))
             parsed.sdpMid, parsed.sdpMLineIndex = (
@@ -208,3 +320,5 @@ class RoomBot:
         for task in link.tasks:
             task.cancel()
         await link.pc.close()
+        for track in link.tracks:
+            track.stop()  # leaves the relay, which stops reading the source when nobody is left

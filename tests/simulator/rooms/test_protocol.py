@@ -35,6 +35,9 @@ def test_parses_every_message_kind():
         {"type": "help.resolve", "id": 4},
         {"type": "media.state", "audio": True, "video": False, "audio_only": True},
         {"type": "quality.report", "rtt_ms": 120.5, "loss_pct": 0.5},
+        {"type": "recording.request"},
+        {"type": "recording.stop"},
+        {"type": "recording.consent", "given": True},
     ]
     assert {s["type"] for s in samples} == set(KNOWN_TYPES)
     for sample in samples:
@@ -61,6 +64,8 @@ def test_parses_every_message_kind():
         ('{"type": "chat.send", "text": "hi", "admin": true}', "bad_message"),
         ('{"type": "phase.extend", "minutes": 1000}', "bad_message"),
         ('{"type": "caucus.open", "with": []}', "bad_message"),
+        ('{"type": "recording.consent", "given": "yes"}', "bad_message"),
+        ('{"type": "recording.consent"}', "bad_message"),
         ("[" * 100_000 + "]" * 100_000, "too_big"),
         ("[" * 5_000 + "]" * 5_000, "bad_json"),
     ],

@@ -5,6 +5,8 @@ import { LocalMedia } from "room/media";
 import { Peer } from "room/mesh";
 import { measure, grade } from "room/stats";
 import { renderTiles, renderPhase, renderControls, addChat, showBanner, formatLeft } from "room/view";
+import { RecorderLink, RECORDER_ID } from "room/recorder";
+import { renderRecording, wireRecording } from "room/consent";
 
 const config = JSON.parse(document.getElementById("room-config").textContent);
 const tab = Math.random().toString(36).slice(2, 10);
@@ -16,10 +18,24 @@ let me = null;
 let state = null;
 let iceServers = [];
 let fatal = false;
+let recorder = null; // the link to the hidden recorder while a consented recording runs
 const statusEl = document.querySelector("[data-testid=room-status]");
 const send = (message) => signaling.send(message);
 
-window.__room = { peers, media, signaling, state: () => state };
+window.__room = { peers, media, signaling, state: () => state, recorder: () => recorder };
+
+// Follow the room's recording: connect to the recorder (afresh if it restarted or the link
+// failed: it cannot restart ICE), send audio only while allowed, and hang up when it stops.
+function syncRecorder() {
+  const rec = state && state.recording;
+  const peer = rec ? rec.peer : null;
+  if (recorder && (!peer || recorder.instance !== peer.instance || recorder.failed())) {
+    recorder.close();
+    recorder = null;
+  }
+  if (peer && !recorder) recorder = new RecorderLink({ peer, iceServers, send, media });
+  if (recorder) recorder.gate(!!rec.send && media.micOn).catch((error) => console.warn("recorder", error));
+}
 
 function ensurePeer(id) {
   let peer = peers.get(id);
@@ -83,6 +99,7 @@ function applyState(next) {
     const allowed = !!state.media_to[String(id)];
     peer.gate({ audio: allowed, video: allowed && !person.audio_only });
   }
+  syncRecorder();
   draw();
 }
 
@@ -101,6 +118,7 @@ function draw() {
   renderTiles(state, me.id, peers, media.stream);
   renderPhase(state, me);
   renderControls(state, me, send);
+  renderRecording(state, me);
   updateStatus();
 }
 
@@ -119,6 +137,7 @@ function updateStatus() {
 
 function tick() {
   forgetAbsent();
+  if (recorder && recorder.failed()) syncRecorder();
   if (state) {
     const left = state.deadline - signaling.serverNow();
     document.querySelector("[data-testid=timer]").textContent = state.phase === "ended" ? "--:--" : formatLeft(left);
@@ -190,7 +209,10 @@ signaling.addEventListener("welcome", ({ detail }) => {
   if (reconnect) for (const peer of peers.values()) peer.restartIce();
 });
 signaling.addEventListener("state", ({ detail }) => applyState(detail.state));
-signaling.addEventListener("signal", ({ detail }) => ensurePeer(detail.from).handle(detail));
+signaling.addEventListener("signal", ({ detail }) => {
+  if (detail.from !== RECORDER_ID) ensurePeer(detail.from).handle(detail);
+  else if (recorder) recorder.handle(detail).catch((error) => console.warn("recorder", error));
+});
 signaling.addEventListener("chat", ({ detail }) => addChat(detail.message, me.id));
 signaling.addEventListener("error", ({ detail }) => {
   if (detail.fatal) { fatal = true; showBanner(detail.message, "error"); }
@@ -236,8 +258,10 @@ function wireNotes() {
 }
 
 wireControls();
+wireRecording(send);
 wireNotes();
-await media.start();
+signaling.ready = media.start(); // the camera starts while the socket opens and joins
 signaling.connect();
+await signaling.ready;
 setInterval(tick, 250);
 setInterval(sampleQuality, 2000);

@@ -11,6 +11,10 @@ export class Signaling extends EventTarget {
     this.closedForGood = false;
     this.clockOffset = 0; // server time minus local time, in ms
     this.pingTimer = null;
+    // Frames are handed on in order, each once `ready` settles: the page opens the socket while
+    // the camera starts, and handles the room only when it has media to offer.
+    this.ready = Promise.resolve();
+    this.inbox = Promise.resolve();
   }
 
   connect() {
@@ -30,7 +34,10 @@ export class Signaling extends EventTarget {
       } else if (message.type === "welcome") {
         this.clockOffset = message.server_time - Date.now();
       }
-      this.emit(message.type, message);
+      this.inbox = this.inbox
+        .then(() => this.ready)
+        .then(() => this.emit(message.type, message))
+        .catch((error) => console.error("room frame", message.type, error));
     };
     ws.onclose = (event) => {
       clearInterval(this.pingTimer);
