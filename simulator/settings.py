@@ -60,7 +60,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "secret_key",
         "",
-        "Key that signs session cookies and invitation links. Required by `serve` (not by `demo`).",
+        "Key that signs session cookies and private calendar-feed links. Required by `serve` (not by `demo`).",
         secret=True,
     ),
     Setting(

@@ -62,7 +62,7 @@ def roster_csv() -> str:
 async def shot(page, name: str) -> None:  # noqa: ANN001
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+        await page.screenshot(path=f"{SHOTS}/{name}.png")
 
 
 async def new_page(browser, base: str):  # noqa: ANN001, ANN201
@@ -273,6 +273,7 @@ async def test_the_three_journeys(browser, deployment, tmp_path):
     await coach.wait_for_function(
         "document.querySelector('[data-testid=save-status]').textContent.startsWith('All changes saved')"
     )
+    await coach.evaluate("window.scrollTo(0, 0)")
     await shot(coach, "scoring")
     await coach.get_by_role("button", name=re.compile(f"Publish to {mediator}")).click()
     await coach.get_by_text("Published: the trainees can now read").wait_for()

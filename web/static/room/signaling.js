@@ -46,6 +46,8 @@ export class Signaling extends EventTarget {
         this.emit("closed", { code: event.code, reason: event.reason });
         return;
       }
+      // 1012 "service restart": this worker is stopping; the next connection finds another.
+      if (event.code === 1012) this.emit("reconnect");
       this.scheduleReconnect();
     };
   }
