@@ -10,6 +10,8 @@ into blocks of one size. The engine relabels them onto a cohort at random (per s
   with up to two fixed points: Kirkman triple systems on 15 and 21 points, resolvable (28, 4, 1)
   and (40, 4, 1) designs, and the near-resolvable triple system on 18 points (its unmet pairs
   form a perfect matching).
+- Designs stored round by round from the literature where no cyclic form is known here: the
+  10-round schedule of 32 people in groups of 4.
 """
 
 from __future__ import annotations
@@ -49,6 +51,39 @@ _BASE_TEXT: dict[tuple[int, int, int], tuple[str, ...]] = {
         " | b4 c0 c6 c1",
     ),
 }
+
+
+# Designs stored round by round, for when no cyclic form is known here. Points are letters
+# (A-P then a-p for 32 points); blocks are separated by spaces and rounds by new lines.
+_EXPLICIT_TEXT: dict[tuple[int, int], str] = {
+    # 32 people in groups of 4 for 10 rounds, no pair twice (a resolvable 4-GDD of type 2^16:
+    # each person misses exactly one other). The social golfer instance 8-4-10, solved in the
+    # literature (Aguado, 2004); these rounds are the solution shown in Wolfram's "Social Golfer
+    # Problem" demonstration. test_designs.py checks it.
+    (32, 4): """
+        ABCD EFGH IJKL MNOP abcd efgh ijkl mnop
+        AEIm BcgH DFKp dfkP aeiM bCGh jLNo JlnO
+        Aflo Bhkm DGiN aFLO bHKM CeJP cEjp dgIn
+        AciL BdjK bDJk FgoP fGOp aCIl EhMn eHmN
+        AgKN BElP DHIo dhiO beLp Cfjm cFJM aGkn
+        AhJp BFin cDmO bfIN eGKl CdMo EgkL aHjP
+        AdeF BGJo aDEf chlN iKmP CHLn bgjO IkMp
+        AbnP aBNp DglM ceko fHiJ CEKO FhIj dGLm
+        AGjM BeIO DhLP agJm cfKn CFkN bEio dHlp
+        AHkO BfLM Dejn bFlm cGIP Cgip dEJN ahKo
+    """,
+}
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _explicit(points: int, k: int) -> list[Round]:
+    letters = {
+        c: i for i, c in enumerate(_LETTERS[: points // 2] + _LETTERS[26 : 26 + points // 2])
+    }
+    return [
+        tuple(tuple(letters[c] for c in block) for block in line.split())
+        for line in _EXPLICIT_TEXT[points, k].strip().splitlines()
+    ]
 
 
 def _point(text: str) -> tuple[object, int]:
@@ -182,6 +217,8 @@ def parallel_classes(points: int, k: int) -> tuple[Round, ...]:
         base = _BASE[n, orbits, fixed]
         if n * orbits + fixed == points and len(base[0][0]) == k:
             candidates.append(_developed(n, orbits, fixed))
+    if (points, k) in _EXPLICIT_TEXT:
+        candidates.append(_explicit(points, k))
     for rounds in candidates:
         if len(rounds) > len(best):
             best = rounds

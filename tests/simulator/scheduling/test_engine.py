@@ -204,3 +204,10 @@ def test_at_the_ceiling_a_design_is_relabelled_onto_the_cohort() -> None:
     result = build_schedule(people, 13, [], group_size=3, seed=5, time_limit=5)
     assert result.metrics["repeat_pairs"] == 0
     assert result.metrics["repeats_over_bound"] == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_32_people_in_groups_of_4_go_10_rounds_without_meeting_twice(seed: int) -> None:
+    people = [trainee(i) for i in range(32)]
+    result = build_schedule(people, 10, [], group_size=4, seed=seed, time_limit=5)
+    assert result.metrics["repeat_pairs"] == 0 and result.metrics["max_pair_meetings"] == 1
