@@ -146,10 +146,13 @@ class Hub(ABC):
 
     async def send_to(self, room: int, person_id: int, text: str) -> bool:
         """Send a frame to one person of a room, wherever their socket is; False if absent."""
-        state = self.cache.get(room) or await self.load(room)
+        state = self.cache.get(room)
         presence = state.presence.get(person_id) if state else None
-        if presence is None:
-            return False
+        if presence is None:  # this worker may not have heard of a join yet: ask the store
+            state = await self.load(room)
+            presence = state.presence.get(person_id) if state else None
+            if presence is None:
+                return False
         await self.route(
             {"kind": "to", "room": room, "to": [person_id], "frame": text}, {presence.worker}
         )

@@ -2,7 +2,12 @@
 
 State: one JSON value per room (`msim:room:<id>`), changed with optimistic transactions (WATCH),
 so two workers never lose each other's changes. Routing: every worker listens on its own channel
-(`msim:worker:<id>`); an envelope goes only to the workers that hold someone of the room.
+(`msim:worker:<id>`); an envelope goes only to the workers that hold someone of the room, and
+never through Redis to this worker itself. Envelopes for other workers are queued and sent by one
+publisher task: everything queued while the previous batch was on its way goes in one pipeline,
+one PUBLISH per worker carrying a JSON list of envelopes (in the order they were routed). Under
+light load a batch is one envelope, sent at the next turn of the event loop; under heavy load the
+per-message cost of a Redis round trip and of the subscriber is shared by many envelopes.
 Liveness: each worker refreshes `msim:alive:<id>` every few seconds; a worker that dies stops
 refreshing, and the others drop its people from their rooms.
 """
@@ -29,6 +34,9 @@ PREFIX = "msim"
 ALIVE_TTL = 10
 HEARTBEAT = 3.0
 ROOM_TTL = 7 * 24 * 3600
+BATCH_MAX = 256  # envelopes in one PUBLISH
+YIELD_AFTER = 32  # a batch this big: let other tasks run before reading the next
+QUEUE_MAX = 20_000  # envelopes queued for other workers before route() waits for the publisher
 
 
 class RedisHub(Hub):
@@ -43,6 +51,14 @@ class RedisHub(Hub):
         self.redis: aioredis.Redis = aioredis.Redis(connection_pool=pool)
         self._tasks: list[asyncio.Task[None]] = []
         self._live: tuple[float, set[str]] = (0.0, set())
+        # Encoded envelopes waiting for the publisher, per worker, in routing order.
+        self._outgoing: dict[str, list[str]] = {}
+        self._queued = 0
+        self._wake = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._drained.set()
+        self._publisher: asyncio.Task[None] | None = None
+        self._sending = False
 
     def _room_key(self, room: int) -> str:
         return f"{PREFIX}:room:{room}"
@@ -54,8 +70,15 @@ class RedisHub(Hub):
             asyncio.create_task(self._listen(), name="redis-listen"),
             asyncio.create_task(self._heartbeat(), name="redis-heartbeat"),
         ]
+        self._publisher = asyncio.create_task(self._publish_forever(), name="redis-publish")
 
     async def stop(self) -> None:
+        if self._publisher is not None:  # send what is queued (the goodbye states) first
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._flushed(), timeout=5)
+            self._publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._publisher
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -99,12 +122,53 @@ class RedisHub(Hub):
                     continue
 
     async def route(self, envelope: dict[str, Any], workers: set[str]) -> None:
-        text = json.dumps(envelope)
+        """Queue the envelope for the other workers (encoded once) and deliver it here now."""
+        here = False
+        text = ""
         for worker in workers:
             if worker == self.worker_id:
-                await self.deliver(envelope)
-            else:
-                await self.redis.publish(f"{PREFIX}:worker:{worker}", text)
+                here = True
+                continue
+            if not text:
+                text = json.dumps(envelope, separators=(",", ":"))
+            self._outgoing.setdefault(worker, []).append(text)
+        if text:
+            self._queued += 1
+            self._wake.set()
+        if here:
+            await self.deliver(envelope)
+        if self._queued >= QUEUE_MAX:  # Redis is not keeping up: hold this sender back
+            self._drained.clear()
+            await self._drained.wait()
+
+    async def _flushed(self) -> None:
+        """Wait until everything queued so far has been handed to Redis."""
+        while self._queued or self._sending:
+            await asyncio.sleep(0.01)
+
+    async def _publish_forever(self) -> None:
+        """Send queued envelopes: one pipeline per batch, one PUBLISH per worker and chunk."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            outgoing, self._outgoing, self._queued = self._outgoing, {}, 0
+            self._sending = True
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for worker, texts in outgoing.items():
+                        channel = f"{PREFIX}:worker:{worker}"
+                        for first in range(0, len(texts), BATCH_MAX):
+                            pipe.publish(
+                                channel, "[" + ",".join(texts[first : first + BATCH_MAX]) + "]"
+                            )
+                    await pipe.execute()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis unreachable: lost, as with a failed PUBLISH before
+                log.exception("could not publish %d envelopes", sum(map(len, outgoing.values())))
+            finally:
+                self._sending = False
+                self._drained.set()
 
     async def live_workers(self) -> set[str]:
         stamp, live = self._live
@@ -139,9 +203,20 @@ class RedisHub(Hub):
                         if message["type"] != "message":
                             continue
                         try:
-                            await self.deliver(json.loads(message["data"]))
-                        except Exception:
-                            log.exception("could not deliver an envelope")
+                            batch = json.loads(message["data"])
+                        except ValueError:
+                            log.exception("could not read an envelope")
+                            continue
+                        # A list from a batching worker; a single envelope from an older one.
+                        if not isinstance(batch, list):
+                            batch = [batch]
+                        for envelope in batch:
+                            try:
+                                await self.deliver(envelope)
+                            except Exception:
+                                log.exception("could not deliver an envelope")
+                        if len(batch) >= YIELD_AFTER:  # let socket writers drain their outboxes
+                            await asyncio.sleep(0)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -84,7 +84,7 @@ async def _generation_stream(
     """Run the engine while the page shows its progress, then link to the review.
 
     One streamed response (no job table, no polling) works with any number of workers and
-    without JavaScript: each step is a new <progress>, and CSS shows only the last one.
+    without JavaScript: each step is a new <progress>, drawn over the one before (CSS).
     """
     page = render(request, "generating.html", cohort_id=cohort_id).body
     head, _, tail = bytes(page).partition(MARKER)
@@ -136,6 +136,8 @@ async def _generation_stream(
                 else f"The engine cannot schedule this: {exc}."
             )
             yield _ending(cohort_id, None, message)
+        except Exception:  # logged by _finished; the page must still end properly
+            yield _ending(cohort_id, None, "something went wrong on our side; please try again.")
         else:
             yield _ending(cohort_id, (count, schedule), None)
         yield tail
@@ -147,7 +149,10 @@ async def _generation_stream(
 def _finished(task: asyncio.Task) -> None:
     _RUNNING.discard(task)
     if not task.cancelled() and (error := task.exception()) is not None:
-        log.info("schedule generation ended without drafts: %s", error)
+        if isinstance(error, ValueError | BadRequest):
+            log.info("schedule generation ended without drafts: %s", error)
+        else:
+            log.error("schedule generation failed", exc_info=error)
 
 
 def _step(fraction: float, message: str) -> bytes:
