@@ -71,7 +71,7 @@ async def test_caucus_stops_media_to_those_outside_and_restores_it(
     assert after[mediator.id] > 0 and after[baker.id] > 0, after
 
 
-async def test_reconnection_after_a_dropped_socket_and_a_server_restart(
+async def test_reconnection_after_a_dropped_socket_a_crash_and_a_graceful_restart(
     browser, make_person, make_session, settings, database
 ):
     session_id, people = _live_session(make_person, make_session, 2)
@@ -98,5 +98,12 @@ async def test_reconnection_after_a_dropped_socket_and_a_server_restart(
             assert await page.text_content("[data-testid=phase]") == "opening"
         for page, other in ((pages[0], people[1]), (pages[1], people[0])):
             assert (await flowing(page))[other.id] > 0
+        # 3. A graceful stop (a deploy): the page is told the server is restarting, and returns.
+        server.stop()
+        await wait_status(pages[0], "reconnecting", timeout=10_000)
+        assert "restarting" in await pages[0].text_content("#banner")
+        server.start()
+        for page in pages:
+            await wait_status(page, "connected", timeout=30_000)
     finally:
         server.stop()

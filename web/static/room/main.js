@@ -221,7 +221,8 @@ signaling.addEventListener("error", ({ detail }) => {
   updateStatus();
 });
 signaling.addEventListener("reconnecting", ({ detail }) => {
-  showBanner(`Reconnecting… (attempt ${detail.attempt})`, "warning");
+  const why = detail.restarting ? "The server is restarting; reconnecting" : "Reconnecting";
+  showBanner(`${why}… (attempt ${detail.attempt})`, "warning");
   updateStatus();
 });
 signaling.addEventListener("open", () => updateStatus());

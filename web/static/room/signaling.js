@@ -11,6 +11,7 @@ export class Signaling extends EventTarget {
     this.closedForGood = false;
     this.clockOffset = 0; // server time minus local time, in ms
     this.pingTimer = null;
+    this.restarting = false; // the last drop was the server restarting (close code 1012)
     // Frames are handed on in order, each once `ready` settles: the page opens the socket while
     // the camera starts, and handles the room only when it has media to offer.
     this.ready = Promise.resolve();
@@ -47,7 +48,7 @@ export class Signaling extends EventTarget {
         return;
       }
       // 1012 "service restart": this worker is stopping; the next connection finds another.
-      if (event.code === 1012) this.emit("reconnect");
+      if (this.attempt === 0) this.restarting = event.code === 1012;
       this.scheduleReconnect();
     };
   }
@@ -56,7 +57,7 @@ export class Signaling extends EventTarget {
     this.attempt += 1;
     // 0.25 s, 0.5 s, 1 s, 2 s ... capped at 8 s, with jitter so a restarted server is not stampeded.
     const delay = Math.min(8000, 250 * 2 ** (this.attempt - 1)) * (0.75 + Math.random() * 0.5);
-    this.emit("reconnecting", { attempt: this.attempt, delay });
+    this.emit("reconnecting", { attempt: this.attempt, delay, restarting: this.restarting });
     setTimeout(() => this.connect(), delay);
   }
 
