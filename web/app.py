@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -80,6 +81,11 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
         await rooms.start()
         recorders.start()
         metrics_store.start()
+        # Everything loaded so far (modules, templates, the case library) lives as long as the
+        # process: keep it out of the collector's full passes, which otherwise stall every room
+        # on this worker for hundreds of milliseconds once thousands of people are connected.
+        gc.collect()
+        gc.freeze()
         retention = asyncio.create_task(purge_forever(db, settings.recordings_dir))
         try:
             yield

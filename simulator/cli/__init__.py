@@ -56,6 +56,9 @@ def _serve(host: str, port: int, workers: int, settings: Settings) -> None:
         log_level="info",
         log_config=None,  # logging is set up by simulator.logs in each worker
         ws="websockets-sansio",
+        # Signaling frames are small JSON: compressing them costs more CPU and memory per
+        # connection (bench/signaling.py: about half the memory) than the bytes it saves.
+        ws_per_message_deflate=False,
     )
 
 
