@@ -46,7 +46,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription  # noqa: E402
 
 from simulator.db import Database  # noqa: E402
 from simulator.models import Account, Person, Role  # noqa: E402
-from web.rtc.echo import rtc_configuration  # noqa: E402
+from web.rtc.peer import rtc_configuration  # noqa: E402
 from web.rtc.tone import PatternTrack, ToneTrack  # noqa: E402
 
 SERVER_CPU, CLIENT_CPU = "1", 0

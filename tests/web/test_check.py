@@ -10,7 +10,7 @@ from helpers import csrf_from, log_in
 from sqlmodel import select
 
 from simulator.models import ConnectionCheck, Membership, Role
-from web.rtc.echo import rtc_configuration
+from web.rtc.peer import rtc_configuration
 from web.rtc.tone import ToneTrack
 
 WEAK = {"rtt_ms": 800, "jitter_ms": 12, "loss_percent": 1, "bitrate_kbps": 600, "relayed": False}

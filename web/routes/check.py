@@ -7,7 +7,6 @@ measures and posts its figures; the verdict stored is the one the server compute
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -15,25 +14,15 @@ from starlette.routing import Route
 
 from simulator import connection_checks
 from simulator.connection_advice import parse_figures
-from simulator.errors import BadRequest
 from simulator.models import Person
 from web.auth import signed_in
 from web.hubs import ice_servers_for
+from web.json_body import json_object
 from web.rendering import render
 from web.rtc.echo import parse_offer
 from web.templating import format_local
 
 MEASURE_SECONDS = 10
-
-
-async def _json(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise BadRequest("Send a JSON object.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("Send a JSON object.")
-    return body
 
 
 @signed_in
@@ -50,7 +39,7 @@ async def check_page(request: Request) -> Response:
 @signed_in
 async def check_offer(request: Request) -> Response:
     user: Person = request.state.user
-    offer = parse_offer(await _json(request))
+    offer = parse_offer(await json_object(request))
     ice = ice_servers_for(request.app.state.settings, user)
     answer = await request.app.state.echo.answer(user.id, offer, ice)
     return JSONResponse(answer)
@@ -59,7 +48,7 @@ async def check_offer(request: Request) -> Response:
 @signed_in
 async def check_result(request: Request) -> Response:
     user: Person = request.state.user
-    figures = parse_figures(await _json(request))
+    figures = parse_figures(await json_object(request))
     check, advice = await request.app.state.db.run(connection_checks.record, user.id, figures)
     return JSONResponse(
         {

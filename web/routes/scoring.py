@@ -17,6 +17,7 @@ from simulator.rooms.state import PHASES
 from simulator.timeutil import as_utc, utcnow
 from web.auth import requires
 from web.coaching_context import rubric_id_for, shape_of
+from web.json_body import json_object
 from web.rendering import render
 from web.rubric_library import rubric_for
 
@@ -78,16 +79,6 @@ async def _shape(request: Request, breakout_id: int) -> scoring.RubricShape:
     return shape_of(await rubric_for(request, await request.app.state.db.run(rubric_of)))
 
 
-async def _json(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise BadRequest("Send a JSON object.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("Send a JSON object.")
-    return body
-
-
 def _int(body: dict[str, Any], key: str) -> int:
     value = body.get(key)
     if not isinstance(value, int) or isinstance(value, bool):
@@ -99,7 +90,7 @@ def _int(body: dict[str, Any], key: str) -> int:
 async def autosave_score(request: Request) -> Response:
     """One field of the scoring form, saved as the coach types (drafts survive anything)."""
     breakout_id = request.path_params["session_id"]
-    body = await _json(request)
+    body = await json_object(request)
     shape = await _shape(request, breakout_id)
     user = request.state.user
     trainee = _int(body, "trainee")
@@ -170,7 +161,7 @@ async def save_form(request: Request) -> Response:
 async def add_note(request: Request) -> Response:
     """A live note, stamped with the session clock and the room's current phase."""
     breakout_id = request.path_params["session_id"]
-    body = await _json(request)
+    body = await json_object(request)
     shape = await _shape(request, breakout_id)
     state = await request.app.state.rooms.hub.load(breakout_id)
     phase = state.phase if state is not None else str(body.get("phase") or "")

@@ -22,10 +22,10 @@ import httpx
 import numpy as np
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaBlackhole, MediaRelay
-from aiortc.sdp import candidate_from_sdp
 from websockets.asyncio.client import ClientConnection, connect
 
 from simulator.rooms.state import RECORDER_ID
+from web.rtc.peer import add_candidate
 from web.rtc.recorder import RecorderUplink
 from web.rtc.tone import PatternTrack, ToneTrack, mono_samples
 
@@ -292,13 +292,7 @@ class RoomBot:
                     self._gate(sender, link)
                     await self._offer(sender, link)
         elif (candidate := message.get("candidate")) and candidate.get("candidate"):
-            parsed = candidate_from_sdp(candidate["candidate"].removeprefix("candidate:"))
-            parsed.sdpMid, parsed.sdpMLineIndex = (
-                candidate.get("sdpMid"),
-                candidate.get("sdpMLineIndex"),
-            )
-            with contextlib.suppress(Exception):
-                await link.pc.addIceCandidate(parsed)
+            await add_candidate(link.pc, candidate)
 
     async def _listen(self, person_id: int, track: Any) -> None:
         with contextlib.suppress(Exception):

@@ -16,10 +16,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from simulator.errors import BadRequest, Conflict, Unavailable
+from web.rtc.peer import rtc_configuration
 
 log = logging.getLogger("web.rtc.echo")
 
@@ -40,11 +41,6 @@ def parse_offer(data: Any) -> RTCSessionDescription:
     if "\nm=audio " not in sdp and "\nm=video " not in sdp:
         raise BadRequest("The offer has no audio or video to echo.")
     return RTCSessionDescription(sdp=sdp, type="offer")
-
-
-def rtc_configuration(ice_servers: list[dict[str, Any]]) -> RTCConfiguration:
-    """Only the configured ICE servers: aiortc's default is an outside STUN host."""
-    return RTCConfiguration(iceServers=[RTCIceServer(**server) for server in ice_servers])
 
 
 @dataclass

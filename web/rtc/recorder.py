@@ -37,9 +37,9 @@ from aiortc import (
     RTCRtpSender,
     RTCSessionDescription,
 )
-from aiortc.sdp import candidate_from_sdp
 
 from web.rtc.mixer import SAMPLE_RATE, Mixer
+from web.rtc.peer import add_candidate, rtc_configuration
 from web.rtc.tone import ToneTrack, mono_samples
 
 log = logging.getLogger("web.rtc.recorder")
@@ -81,11 +81,6 @@ class OpusFile:
             self._container.mux(packet)
         self._container.close()
         return self.path.stat().st_size
-
-
-def rtc_configuration(ice_servers: list[dict[str, Any]]) -> RTCConfiguration:
-    """aiortc's default STUN server is an outside host: always pass ours (maybe none)."""
-    return RTCConfiguration(iceServers=[RTCIceServer(**server) for server in ice_servers])
 
 
 SignalSender = Callable[[int, dict[str, Any]], Awaitable[bool]]
@@ -214,13 +209,7 @@ class RoomRecorder:
             link = self.links.get(sender)
             if link is None:
                 return
-            parsed = candidate_from_sdp(candidate["candidate"].removeprefix("candidate:"))
-            parsed.sdpMid, parsed.sdpMLineIndex = (
-                candidate.get("sdpMid"),
-                candidate.get("sdpMLineIndex"),
-            )
-            with contextlib.suppress(Exception):
-                await link.pc.addIceCandidate(parsed)
+            await add_candidate(link.pc, candidate)
 
     async def _answer(self, sender: int, sdp: str) -> None:
         """A new offer is a new connection (aiortc cannot restart ICE): replace any old one."""

@@ -11,7 +11,8 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from helpers import csrf_from, log_in
 
 from simulator.models import Role
-from web.rtc.echo import EchoPeers, parse_offer, rtc_configuration
+from web.rtc.echo import EchoPeers, parse_offer
+from web.rtc.peer import rtc_configuration
 from web.rtc.tone import PatternTrack, ToneTrack, dominant_frequency, mono_samples
 
 pytestmark = pytest.mark.slow
