@@ -230,8 +230,8 @@ def _engine_schedule(
         for i, p in enumerate(coaches, 1)
     ]
     specs = [CaseSpec.from_case(case_store.case_of(v)) for v in cases]
-    lead = cases[0]
-    locks = [Lock("t01", r, "lead", role=_mediator(lead), case=lead.case_id) for r in (1, 3)]
+    # The role only: the engine picks each group a case new to its members, as for any group.
+    locks = [Lock("t01", r, "lead", role=_mediator(cases[0])) for r in (1, 3)]
     return build_schedule(
         people, 4, specs, group_size=GROUP_SIZE, seed=DEMO_SEED, time_limit=1.0, locks=locks
     )
