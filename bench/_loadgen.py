@@ -377,7 +377,9 @@ class LoadGenerator:
 
     async def _saturate(self, warm: float, seconds: float) -> dict[str, Any]:
         """A closed loop: each sender keeps one signal in flight, the next sent on arrival."""
-        senders = [c for room in self.rooms[1:] for c in room.clients][: self.config["senders"]]
+        senders = [c for room in self.rooms[1:] for c in room.clients][
+            : self.config["senders"] or None
+        ]
         self.mode = "saturate"
         for client in senders:
             await self._traffic(client)

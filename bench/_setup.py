@@ -6,6 +6,7 @@ dropped, servers are stopped, and the Redis database handed out is emptied again
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
@@ -194,6 +195,50 @@ def busy_cpu_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
+def cpu_by_kind() -> dict[int, tuple[str, float]]:
+    """Every process: what it is (a Chromium process by its type, the server, the database...)
+    and the CPU seconds it has used. Chromium's renderers exit with their pages, so read this
+    before closing them."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+                seconds = (int(fields[11]) + int(fields[12])) / CLK_TCK
+                table[int(entry.name)] = (_kind(argv), seconds)
+    return table
+
+
+def _kind(argv: list[bytes]) -> str:
+    line = b" ".join(argv).decode(errors="replace")
+    if "chromium" in line or "chrome" in line:
+        for flag, kind in (
+            ("--type=renderer", "Chromium renderers"),
+            ("--type=gpu-process", "Chromium GPU (compositing)"),
+            ("--type=utility", "Chromium audio, network, capture"),
+            ("--type=zygote", "Chromium other"),
+        ):
+            if flag in line:
+                return kind
+        return "Chromium browser process"
+    if "postgres" in line:
+        return "PostgreSQL"
+    if "simulator" in line and "serve" in line:
+        return "server"
+    if "playwright" in line or "node" in argv[0].decode(errors="replace"):
+        return "Playwright"
+    return "other"
+
+
+def cpu_used(before: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds each kind of process used since `before` (processes born since count whole)."""
+    used: dict[str, float] = {}
+    for pid, (kind, seconds) in cpu_by_kind().items():
+        used[kind] = used.get(kind, 0.0) + seconds - before.get(pid, (kind, 0.0))[1]
+    return used
+
+
 def _process_table() -> dict[int, tuple[int, float]]:
     """Every process: its parent and the CPU seconds it has used."""
     table = {}
@@ -233,8 +278,114 @@ class OtherLoad:
         return 100 * used / (time.perf_counter() - self.started)
 
 
+class CpuQuota:
+    """A cgroup that lets its processes use at most `share` of one CPU (CFS bandwidth control).
+
+    Two workers with a quota each, beside one worker with the same quota, compare like machines
+    with a core per worker, which this 2-core machine (one core for the load generator) cannot
+    give otherwise. Needs a writable cgroup v1 `cpu` or v2 hierarchy (root in a container).
+    """
+
+    V1 = Path("/sys/fs/cgroup/cpu")
+    V2 = Path("/sys/fs/cgroup")
+    PERIOD_US = 20_000  # short periods: a throttled worker waits at most ~11 ms, not ~55
+
+    def __init__(self, name: str, share: float) -> None:
+        self.share = share
+        self.path = self._root() / f"msim-bench-{os.getpid()}-{name}"
+        self.path.mkdir()
+        quota = int(share * self.PERIOD_US)
+        if (self.path / "cpu.max").exists():
+            (self.path / "cpu.max").write_text(f"{quota} {self.PERIOD_US}")
+        else:
+            (self.path / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
+            (self.path / "cpu.cfs_quota_us").write_text(str(quota))
+
+    @classmethod
+    def _root(cls) -> Path:
+        if (cls.V1 / "cpu.cfs_quota_us").exists():
+            return cls.V1
+        return cls.V2
+
+    @classmethod
+    def available(cls) -> str:
+        """'' if quotas can be set here, else why not."""
+        try:
+            probe = cls("probe", 0.5)
+        except OSError as exc:
+            return f"no writable cgroup cpu controller ({exc.strerror})"
+        probe.remove()
+        return ""
+
+    def add(self, pid: int) -> None:
+        (self.path / "cgroup.procs").write_text(str(pid))
+
+    def remove(self) -> None:
+        """Move any process left back to the root group, then delete the group."""
+        with contextlib.suppress(OSError):
+            for pid in (self.path / "cgroup.procs").read_text().split():
+                with contextlib.suppress(OSError):
+                    (self.path.parent / "cgroup.procs").write_text(pid)
+        with contextlib.suppress(OSError):
+            self.path.rmdir()
+
+
+class DelayProxy:
+    """A TCP proxy on a free loopback port that holds every chunk back half a round trip in each
+    direction, and a new connection a whole round trip before its first byte (TCP's handshake):
+    a server across the world from its users. Only traffic through the proxy pays (HTTP and the
+    signaling socket), not the media between browsers nor the server's database. Runs in the
+    caller's event loop."""
+
+    def __init__(self, target_port: int, rtt_ms: float) -> None:
+        self.target, self.one_way = target_port, rtt_ms / 2000
+        self.server: asyncio.Server | None = None
+        self.base = ""
+
+    async def __aenter__(self) -> DelayProxy:
+        self.server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+        self.base = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.server is not None:
+            self.server.close()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        except OSError:
+            writer.close()
+            return
+        await asyncio.sleep(2 * self.one_way)  # SYN out and SYN-ACK back before the request
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Forward in order, each chunk `one_way` seconds after it arrived."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
+
+        async def forward() -> None:
+            with contextlib.suppress(OSError):
+                while (item := await queue.get()) is not None:
+                    due, data = item
+                    if (wait := due - loop.time()) > 0:
+                        await asyncio.sleep(wait)
+                    writer.write(data)
+                    await writer.drain()
+            writer.close()
+
+        sender = asyncio.create_task(forward())
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                queue.put_nowait((loop.time() + self.one_way, data))
+        queue.put_nowait(None)
+        await sender
+
+
 class Process:
-    """A server in a child process on a loopback port, optionally pinned to some CPUs."""
+    """A server in a child process on a loopback port, optionally pinned to some CPUs and
+    held to a CPU quota."""
 
     def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int) -> None:
         """`argv` is a Python program's arguments; it runs with its collections timed."""
@@ -243,8 +394,11 @@ class Process:
         self.log, self.gc_log = _temp_file(f"bench-{name}-"), _temp_file(f"bench-{name}-gc-")
         self.argv = [sys.executable, str(GCWATCH), str(self.gc_log), *argv]
         self.proc: subprocess.Popen | None = None
+        self.quota: CpuQuota | None = None
 
-    def start(self, cpus: str | None = None, health: str = "/healthz") -> Process:
+    def start(
+        self, cpus: str | None = None, health: str = "/healthz", quota: float = 0.0
+    ) -> Process:
         pin = ["taskset", "-c", cpus] if cpus else []
         with self.log.open("ab") as log:  # the child keeps its own handle
             self.proc = subprocess.Popen(
@@ -255,6 +409,9 @@ class Process:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
+        if quota:
+            self.quota = CpuQuota(self.name, quota)
+            self.quota.add(self.proc.pid)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -283,6 +440,9 @@ class Process:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+        if self.quota is not None:
+            self.quota.remove()
+            self.quota = None
         text = self.output()
         self.log.unlink(missing_ok=True)
         self.gc_log.unlink(missing_ok=True)

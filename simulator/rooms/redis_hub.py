@@ -5,7 +5,8 @@ so two workers never lose each other's changes. Routing: every worker listens on
 (`msim:worker:<id>`); an envelope goes only to the workers that hold someone of the room, and
 never through Redis to this worker itself. Envelopes for other workers are queued and sent by one
 publisher task: everything queued while the previous batch was on its way goes in one pipeline,
-one PUBLISH per worker carrying a JSON list of envelopes (in the order they were routed). Under
+one PUBLISH per worker carrying its envelopes in the order they were routed, one a line (see
+`encode_envelope`: a frame travels as the text it is, not as a JSON string inside JSON). Under
 light load a batch is one envelope, sent at the next turn of the event loop; under heavy load the
 per-message cost of a Redis round trip and of the subscriber is shared by many envelopes.
 Liveness: each worker refreshes `msim:alive:<id>` every few seconds; a worker that dies stops
@@ -36,7 +37,40 @@ HEARTBEAT = 3.0
 ROOM_TTL = 7 * 24 * 3600
 BATCH_MAX = 256  # envelopes in one PUBLISH
 YIELD_AFTER = 32  # a batch this big: let other tasks run before reading the next
+LINGER = 0.001  # seconds between batches under load: one PUBLISH then carries many envelopes
 QUEUE_MAX = 20_000  # envelopes queued for other workers before route() waits for the publisher
+BATCH_V2 = "msim2\n"  # starts a batch of line-encoded envelopes (older workers sent JSON)
+
+
+def encode_envelope(envelope: dict[str, Any]) -> str:
+    """One line: the envelope without its frame as JSON, then a tab and the frame's own text.
+
+    Frames are JSON made by `protocol.frame`, which never holds a raw newline or tab, so the
+    line needs no escaping: the receiver hands the frame on without parsing it."""
+    text = envelope.get("frame")
+    head = json.dumps(
+        {key: value for key, value in envelope.items() if key != "frame"}, separators=(",", ":")
+    )
+    if text is None:
+        return head
+    if "\n" in text:
+        raise ValueError("a frame with a raw newline cannot travel between workers")
+    return f"{head}\t{text}"
+
+
+def decode_batch(data: str) -> list[dict[str, Any]]:
+    """The envelopes of one PUBLISH; also reads what older workers sent (a JSON list, or one)."""
+    if not data.startswith(BATCH_V2):
+        batch = json.loads(data)
+        return batch if isinstance(batch, list) else [batch]
+    envelopes = []
+    for line in data[len(BATCH_V2) :].split("\n"):
+        head, tab, text = line.partition("\t")
+        envelope = json.loads(head)
+        if tab:
+            envelope["frame"] = text
+        envelopes.append(envelope)
+    return envelopes
 
 
 class RedisHub(Hub):
@@ -130,7 +164,7 @@ class RedisHub(Hub):
                 here = True
                 continue
             if not text:
-                text = json.dumps(envelope, separators=(",", ":"))
+                text = encode_envelope(envelope)
             self._outgoing.setdefault(worker, []).append(text)
         if text:
             self._queued += 1
@@ -148,9 +182,14 @@ class RedisHub(Hub):
 
     async def _publish_forever(self) -> None:
         """Send queued envelopes: one pipeline per batch, one PUBLISH per worker and chunk."""
+        loop = asyncio.get_running_loop()
+        last = 0.0
         while True:
             await self._wake.wait()
+            if (wait := last + LINGER - loop.time()) > 0:  # busy: let the batch fill up
+                await asyncio.sleep(wait)
             self._wake.clear()
+            last = loop.time()
             outgoing, self._outgoing, self._queued = self._outgoing, {}, 0
             self._sending = True
             try:
@@ -159,7 +198,7 @@ class RedisHub(Hub):
                         channel = f"{PREFIX}:worker:{worker}"
                         for first in range(0, len(texts), BATCH_MAX):
                             pipe.publish(
-                                channel, "[" + ",".join(texts[first : first + BATCH_MAX]) + "]"
+                                channel, BATCH_V2 + "\n".join(texts[first : first + BATCH_MAX])
                             )
                     await pipe.execute()
             except asyncio.CancelledError:
@@ -203,13 +242,10 @@ class RedisHub(Hub):
                         if message["type"] != "message":
                             continue
                         try:
-                            batch = json.loads(message["data"])
+                            batch = decode_batch(message["data"])
                         except ValueError:
                             log.exception("could not read an envelope")
                             continue
-                        # A list from a batching worker; a single envelope from an older one.
-                        if not isinstance(batch, list):
-                            batch = [batch]
                         for envelope in batch:
                             try:
                                 await self.deliver(envelope)
