@@ -212,7 +212,12 @@ class Hub(ABC):
 
 
 class MemoryHub(Hub):
-    """One process: state in memory, written through to the database so restarts lose nothing."""
+    """One process: state in memory, written through to the database so restarts lose nothing.
+
+    A change returns only once its state (or a newer one) is in the database, but the room is not
+    locked while the database writes: one writer per room saves the newest state, so changes
+    made meanwhile (four people joining at once) share the next write instead of queueing.
+    """
 
     def __init__(
         self,
@@ -225,13 +230,17 @@ class MemoryHub(Hub):
         self._save, self._restore, self._list_rooms = save, restore, list_rooms
         self._states: dict[int, RoomState] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._unsaved: dict[int, list[asyncio.Future[None]]] = {}  # waiting for the next write
+        self._writers: dict[int, asyncio.Task[None]] = {}
 
     async def load(self, room: int) -> RoomState | None:
         if room not in self._states:
             restored = await self._restore(room)
             if restored is None:
                 return None
-            self._states[room] = restored
+            # A change may have installed a newer state while the database was read (the
+            # sweeper loads rooms as people join them): never put an older one over it.
+            self._states.setdefault(room, restored)
         return self._states[room]
 
     async def mutate(
@@ -245,9 +254,33 @@ class MemoryHub(Hub):
             working = RoomState.from_dict(state.to_dict())  # a failed change leaves no trace
             result = change(working)
             working.version += 1
-            await self._save(working)
-            self._states[room] = working
-            return working, result
+            self._states[room] = working  # never changed in place from here on
+        await self._saved(room)
+        return working, result
+
+    async def _saved(self, room: int) -> None:
+        """Wait for a write of the room's newest state that starts after this call."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._unsaved.setdefault(room, []).append(done)
+        if room not in self._writers:
+            self._writers[room] = asyncio.create_task(self._write(room), name=f"save-room-{room}")
+        await done
+
+    async def _write(self, room: int) -> None:
+        try:
+            while waiting := self._unsaved.pop(room, None):
+                try:
+                    await self._save(self._states[room])
+                except Exception as exc:  # each waiting change reports it; the next write retries
+                    for future in waiting:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for future in waiting:
+                    if not future.done():
+                        future.set_result(None)
+        finally:
+            del self._writers[room]
 
     async def route(self, envelope: dict[str, Any], workers: set[str]) -> None:
         await self.deliver(envelope)

@@ -55,7 +55,7 @@ class Client:
 
     connection: Connection
     member: Member
-    attendance_id: int
+    attendance_id: int = 0  # the attendance row, once written
     limit: RateLimit = field(default_factory=RateLimit)
 
 
@@ -128,8 +128,7 @@ class RoomService:
         state, _ = await self.hub.mutate(
             session_id, self._settled(enter), lambda: self._create(session_id)
         )
-        attendance = await self.db.run(persistence.record_join, session_id, member.person_id)
-        client = Client(connection, member, attendance)
+        client = Client(connection, member)
         self.metrics.inc("mediation_websocket_connections_total")
         log.info("entered the room as %s", member.kind)
         self.clients.add(client)
@@ -151,6 +150,14 @@ class RoomService:
             )
         )
         await self.hub.publish_state(state)
+        # Attendance is written after the welcome: the database is not on the way into the room.
+        try:
+            client.attendance_id = await self.db.run(
+                persistence.record_join, session_id, member.person_id
+            )
+        except Exception:
+            await self.disconnect(client)
+            raise
         return client
 
     async def disconnect(self, client: Client) -> None:
