@@ -2,18 +2,24 @@
 
     python bench/join.py               # groups of 2, 3 and 4, 10 repetitions each
     python bench/join.py --quick       # 1 repetition each (a smoke run)
-    python bench/join.py --reps 20 --sizes 4
+    python bench/join.py --reps 20 --sizes 4 --ways together
+    python bench/join.py --rtt 150     # the server 150 ms away (through a delaying proxy)
 
 Each repetition uses a new session of the bakery case on `mediation-sim serve` (one worker,
 PostgreSQL). All pages run in one headless Chromium with fake camera and microphone, each in a
-context of its own. A script injected before the page's own measures, from the page's navigation
-start, when the room status first reads `connected` and when RTP bytes have arrived from every
-other participant (inbound-rtp `bytesReceived > 0`, polled every 20 ms). Two ways of joining:
+context of its own. Each person first opens the session page, as people do before pressing
+"Join the room"; the timing starts with the room page. A script injected before the page's own
+measures, from the page's navigation start, when the room status first reads `connected` and when
+RTP bytes have arrived from every other participant (inbound-rtp `bytesReceived > 0`, polled every
+20 ms). Two ways of joining:
 
   together   all pages of the group are opened at the same moment (a session starting)
   late       the others are already connected; the last person opens the page (a late joiner)
 
-"group" is from the first navigation until every page receives media from everyone.
+"group" is from the first navigation until every page receives media from everyone. --rtt puts
+a proxy between the pages and the server that holds HTTP and the signaling socket back by that
+round trip (not the media between the pages, nor the database): what a person far from the
+server pays.
 """
 
 from __future__ import annotations
@@ -46,11 +52,16 @@ PROBE = """
   const expected = EXPECTED;
   const audioOnly = AUDIO_ONLY;
   const bench = (window.__bench = {
-    origin: performance.timeOrigin, domReady: null, gumAt: null, welcomeAt: null, firstPcAt: null,
+    origin: performance.timeOrigin, requestAt: null, firstByteAt: null, domReady: null, gumAt: null, welcomeAt: null, firstPcAt: null,
     connectedAt: null, mediaAt: null, pcs: [],
   });
   const now = () => performance.now();
-  document.addEventListener("DOMContentLoaded", () => { bench.domReady = now(); });
+  document.addEventListener("DOMContentLoaded", () => {
+    bench.domReady = now();
+    const nav = performance.getEntriesByType("navigation")[0];
+    bench.requestAt = nav.requestStart;
+    bench.firstByteAt = nav.responseStart;
+  });
   const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   navigator.mediaDevices.getUserMedia = async (constraints) => {
     const stream = await gum(audioOnly ? { ...constraints, video: false } : constraints);
@@ -117,7 +128,16 @@ PROBE = """
   setTimeout(poll, 20);
 })();
 """
-STEPS = ("domReady", "gumAt", "welcomeAt", "firstPcAt", "connectedAt", "mediaAt")
+STEPS = (
+    "requestAt",
+    "firstByteAt",
+    "domReady",
+    "gumAt",
+    "welcomeAt",
+    "firstPcAt",
+    "connectedAt",
+    "mediaAt",
+)
 TIMEOUT_MS = 30_000
 
 
@@ -138,6 +158,8 @@ class Figures:
     group: list[float] = field(default_factory=list)  # per repetition
     pcs: dict[str, list[float]] = field(default_factory=dict)  # per peer connection: phases
     cpu: list[float] = field(default_factory=list)  # per repetition: machine CPU %
+    # per repetition: CPU seconds by kind of process, from navigation until media flows
+    work: list[dict[str, float]] = field(default_factory=list)
     failures: int = 0
 
 
@@ -182,7 +204,11 @@ async def one_group(
     size = len(room.people)
     pages = [await _page(browser, secret, person, size, audio_only) for person in room.people]
     url = f"{base}/sessions/{room.session_id}/room"
-    busy, started = _setup.busy_cpu_seconds(), time.perf_counter()
+    # Each person is on the session page when they press "Join the room", as in real use: the
+    # browser and its renderer for the site are running; the timing starts with the room page.
+    for page in pages:
+        await page.goto(f"{base}/sessions/{room.session_id}", wait_until="load")
+    busy, started, processes = _setup.busy_cpu_seconds(), time.perf_counter(), _setup.cpu_by_kind()
     try:
         first, last = (pages[:-1], pages[-1:]) if late else (pages, [])
         await asyncio.gather(*(p.goto(url, wait_until="commit") for p in first))
@@ -193,6 +219,7 @@ async def one_group(
             await asyncio.sleep(1)  # media among the first ones is flowing by now
             await last[0].goto(url, wait_until="commit")
         times = await asyncio.gather(*(_times(p) for p in pages))
+        work = _setup.cpu_used(processes)  # before the pages close and their renderers exit
     except Exception as exc:  # a group that never connects is counted, not fatal
         figures.failures += 1
         print(f"  size {size}{' late' if late else ''}: failed ({exc.__class__.__name__})")
@@ -201,6 +228,7 @@ async def one_group(
         for page in pages:
             await page.context.close()
     figures.cpu.append(100 * (_setup.busy_cpu_seconds() - busy) / (time.perf_counter() - started))
+    figures.work.append(work)
     measured = times[-1:] if late else times
     for pc in (pc for t in measured for pc in t["pcs"]):
         if None in (pc["local"], pc["remote"], pc["ice"], pc["dtls"]):
@@ -220,10 +248,7 @@ async def one_group(
 
 
 async def run(args: argparse.Namespace) -> dict[tuple[int, str], Figures]:
-    from playwright.async_api import async_playwright
-
-    ways = ("together", "late")
-    plan = [(size, way) for size in args.sizes for way in ways]
+    plan = [(size, way) for size in args.sizes for way in args.ways]
     results = {key: Figures() for key in plan}
     with _setup.temp_database() as database_url:
         order = [size for _ in range(args.reps) for size, _ in plan]
@@ -231,39 +256,51 @@ async def run(args: argparse.Namespace) -> dict[tuple[int, str], Figures]:
         secret = _setup.new_secret()
         server = _setup.app_server("join", database_url, secret).start()
         try:
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-                )
-                try:
-                    await one_group(
-                        browser, server.base, secret, warm, False, Figures(), args.audio_only
-                    )
-                    queue = iter(rooms)
-                    everything = _setup.OtherLoad()
-                    for rep in range(args.reps):
-                        other = _setup.OtherLoad()
-                        for size, way in plan:
-                            await one_group(
-                                browser,
-                                server.base,
-                                secret,
-                                next(queue),
-                                way == "late",
-                                results[size, way],
-                                args.audio_only,
-                            )
-                        print(
-                            f"  repetition {rep + 1}/{args.reps} done; other processes used "
-                            f"{other.percent():.0f}% CPU meanwhile",
-                            file=sys.stderr,
-                        )
-                    args.other_cpu = everything.percent()
-                finally:
-                    await browser.close()
+            if args.rtt:  # the browsers reach the server through a proxy that delays
+                async with _setup.DelayProxy(server.port, args.rtt) as far:
+                    await browse(args, plan, results, far.base, secret, [warm, *rooms])
+            else:
+                await browse(args, plan, results, server.base, secret, [warm, *rooms])
         finally:
             server.stop()
     return results
+
+
+async def browse(
+    args: argparse.Namespace,
+    plan: list[tuple[int, str]],
+    results: dict[tuple[int, str], Figures],
+    base: str,
+    secret: str,
+    rooms: list[_setup.Room],
+) -> None:
+    """One warm-up group, then every repetition of the plan, each in rooms of its own."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            queue = iter(rooms)
+            await one_group(browser, base, secret, next(queue), False, Figures(), args.audio_only)
+            everything = _setup.OtherLoad()
+            for rep in range(args.reps):
+                other = _setup.OtherLoad()
+                for size, way in plan:
+                    figures = results[size, way]
+                    room = next(queue)
+                    await one_group(
+                        browser, base, secret, room, way == "late", figures, args.audio_only
+                    )
+                print(
+                    f"  repetition {rep + 1}/{args.reps} done; other processes used "
+                    f"{other.percent():.0f}% CPU meanwhile",
+                    file=sys.stderr,
+                )
+            args.other_cpu = everything.percent()
+        finally:
+            await browser.close()
 
 
 def print_table(results: dict[tuple[int, str], Figures], args: argparse.Namespace) -> None:
@@ -298,6 +335,13 @@ def print_table(results: dict[tuple[int, str], Figures], args: argparse.Namespac
             f"{size:>5}  {way:<8}  {cells[0]:>13}  {cells[1]:>11}  {cells[2]:>11}  "
             f"{percentile(f.cpu, 50):>6.0f}"
         )
+    print("\nCPU seconds used from the first navigation until media flows everywhere (mean):")
+    kinds = sorted({k for f in results.values() for w in f.work for k in w}, key=_kind_order)
+    print(f"{'group':>5}  {'join':<8}  " + "  ".join(f"{k[:14]:>14}" for k in kinds) + "     all")
+    for (size, way), f in results.items():
+        means = [sum(w.get(k, 0.0) for w in f.work) / max(1, len(f.work)) for k in kinds]
+        cells = "  ".join(f"{m:>14.2f}" for m in means)
+        print(f"{size:>5}  {way:<8}  {cells}  {sum(means):>6.2f}")
     four = [results[key] for key in results if key[0] == 4]
     if four:
         worst = max(percentile(f.media, 95) for f in four)
@@ -305,11 +349,25 @@ def print_table(results: dict[tuple[int, str], Figures], args: argparse.Namespac
         print(f"Target p95 < 1.5 s for a group of 4 (media, both ways): {worst:.2f} s, {verdict}")
 
 
+def _kind_order(kind: str) -> tuple[bool, str]:
+    return (not kind.startswith("Chromium"), kind)
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 repetition, a smoke run")
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--sizes", type=int, nargs="+", default=[2, 3, 4])
+    parser.add_argument(
+        "--ways", nargs="+", choices=("together", "late"), default=["together", "late"]
+    )
+    parser.add_argument(
+        "--rtt",
+        type=float,
+        default=0.0,
+        help="milliseconds of round trip between the browsers and the server (through a "
+        "delaying proxy): people far from the server",
+    )
     parser.add_argument(
         "--audio-only",
         action="store_true",
@@ -330,6 +388,7 @@ def main() -> None:
     print(
         f"\nJoin benchmark: {args.reps} repetitions per group size and way of joining, "
         f"one Chromium, fake {'microphone' if args.audio_only else 'camera and microphone'}, "
+        f"{f'{args.rtt:.0f} ms round trip to the server, ' if args.rtt else ''}"
         f"{time.perf_counter() - started:.0f} s in all; other "
         f"processes on this 2-CPU machine used {args.other_cpu:.0f}% of a CPU meanwhile."
     )

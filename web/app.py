@@ -52,7 +52,13 @@ from web.routes import (
 )
 from web.rtc.echo import EchoPeers
 from web.rtc.recorders import recorder_manager
-from web.staticfiles import STATIC_DIR, HashedStaticFiles, content_hashes, static_url_builder
+from web.staticfiles import (
+    STATIC_DIR,
+    HashedStaticFiles,
+    content_hashes,
+    inline_script_builder,
+    static_url_builder,
+)
 from web.templating import make_templates
 
 log = logging.getLogger("web.app")
@@ -151,7 +157,9 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
     app.state.settings = settings
     app.state.db = db
     app.state.signing_key = signing_key
-    app.state.templates = make_templates(static_url_builder(content_hashes()))
+    app.state.templates = make_templates(
+        static_url_builder(content_hashes()), inline_script_builder()
+    )
     app.state.rooms = rooms
     app.state.metrics = metrics_store
     app.state.recorders = recorders

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from markupsafe import Markup
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -34,6 +35,21 @@ class HashedStaticFiles(StaticFiles):
             await send(message)
 
         await super().__call__(scope, receive, send_with_cache)
+
+
+def inline_script_builder(root: Path = STATIC_DIR):  # noqa: ANN201
+    """`inline_script('room/start.js')` -> the file's text, read once, for a <script> element."""
+    texts: dict[str, Markup] = {}
+
+    def inline_script(path: str) -> Markup:
+        if path not in texts:
+            text = (root / path).read_text(encoding="utf-8")
+            if "</script" in text.lower():  # would end the element early
+                raise ValueError(f"{path} cannot be inlined: it contains '</script'")
+            texts[path] = Markup(text)
+        return texts[path]
+
+    return inline_script
 
 
 def static_url_builder(hashes: dict[str, str]):  # noqa: ANN201

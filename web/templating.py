@@ -30,7 +30,7 @@ def format_duration(minutes: int) -> str:
     return f"{hours} h" if hours else f"{rest} min"
 
 
-def make_templates(static_url) -> Jinja2Templates:  # noqa: ANN001
+def make_templates(static_url, inline_script) -> Jinja2Templates:  # noqa: ANN001
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(default=True),
@@ -41,6 +41,7 @@ def make_templates(static_url) -> Jinja2Templates:  # noqa: ANN001
     env.filters["duration"] = format_duration
     env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))
     env.globals["static"] = static_url
+    env.globals["inline_script"] = inline_script
     templates = Jinja2Templates(env=env, context_processors=[_common_context])
     return templates
 

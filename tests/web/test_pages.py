@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import timedelta
 
+import pytest
 from helpers import csrf_from, log_in
 
 from simulator.models import Person, Role
+from web.staticfiles import inline_script_builder
 
 
 async def test_not_found_is_an_html_page_and_json_for_the_api(client, make_person):
@@ -91,3 +95,36 @@ async def test_staff_create_a_cohort(client, make_person):
     page = await client.get(good.headers["location"])
     assert page.status_code == 200 and "Evening cohort" in page.text
     assert "Evening cohort" in (await client.get("/")).text
+
+
+async def test_room_page_starts_camera_and_socket_first_and_session_page_prefetches_it(
+    client, make_person, make_session
+):
+    person = make_person(Role.TRAINEE)
+    session = make_session([person, make_person(Role.TRAINEE)], starts_in=timedelta(minutes=-1))
+    await log_in(client, person.email)
+    room = (await client.get(f"/sessions/{session.id}/room")).text
+    head = room[: room.index("</head>")]
+    # The inline start script comes before any stylesheet (a script after one waits for it).
+    start = head.index("window.roomStart")
+    assert start < head.index('rel="stylesheet"')
+    assert head.index('id="room-config"') < start
+    config = json.loads(re.search(r'id="room-config">(.*?)</script>', head).group(1))
+    assert config["wsPath"] == f"/sessions/{session.id}/ws"
+    modules = re.findall(r'rel="modulepreload" href="(/static/room/\w+\.js\?v=\w{12})"', head)
+    assert len(modules) == 8 and all(f'"{url}"' in head for url in modules)  # mapped and preloaded
+    # Every module the room page uses is prefetched by the session page, from where people join.
+    page = (await client.get(f"/sessions/{session.id}")).text
+    prefetched = re.findall(r'rel="prefetch" href="(/static/room/[\w.]+\?v=\w{12})"', page)
+    assert set(modules) <= set(prefetched)
+    for url in prefetched:
+        assert (await client.get(url)).status_code == 200
+
+
+def test_a_script_that_would_end_its_element_is_not_inlined(tmp_path):
+    (tmp_path / "bad.js").write_text('const s = "</script><img src=x onerror=alert(1)>";')
+    (tmp_path / "good.js").write_text("window.ok = 1 < 2;")
+    inline = inline_script_builder(tmp_path)
+    assert str(inline("good.js")) == "window.ok = 1 < 2;"
+    with pytest.raises(ValueError, match="cannot be inlined"):
+        inline("bad.js")

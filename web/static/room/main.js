@@ -8,15 +8,16 @@ import { renderTiles, renderPhase, renderControls, addChat, showBanner, formatLe
 import { RecorderLink, RECORDER_ID } from "room/recorder";
 import { renderRecording, wireRecording } from "room/consent";
 
-const config = JSON.parse(document.getElementById("room-config").textContent);
-const tab = Math.random().toString(36).slice(2, 10);
+const start = window.roomStart; // the socket and the camera, started as the page opened
+const config = start.config;
 const media = new LocalMedia();
-const signaling = new Signaling(config.wsPath, tab);
+const signaling = new Signaling(config.wsPath, start.tab);
 const peers = new Map();
 const samples = new Map();
 let me = null;
 let state = null;
 let iceServers = [];
+let certificates = []; // one DTLS certificate for all of this page's connections, made early
 let fatal = false;
 let recorder = null; // the link to the hidden recorder while a consented recording runs
 const statusEl = document.querySelector("[data-testid=room-status]");
@@ -37,11 +38,12 @@ function syncRecorder() {
   if (recorder) recorder.gate(!!rec.send && media.micOn).catch((error) => console.warn("recorder", error));
 }
 
-function ensurePeer(id) {
+// `first`: this browser makes the first offer (the person was already here when it joined).
+function ensurePeer(id, first = false) {
   let peer = peers.get(id);
   if (!peer) {
     peer = new Peer({
-      id, polite: me.id < id, iceServers, send, media,
+      id, polite: me.id < id, offer: first, iceServers, certificates, send, media,
       onTrack: () => draw(),
       onChange: () => updateStatus(),
       onBroken: (broken, signal) => {
@@ -79,7 +81,7 @@ const ABSENCE_GRACE_MS = 20000;
 const absentSince = new Map();
 const peerTabs = new Map();
 
-function applyState(next) {
+function applyState(next, welcome = false) {
   announce(next);
   state = next;
   const present = new Map(state.people.filter((p) => p.present && p.id !== me.id).map((p) => [p.id, p]));
@@ -95,7 +97,7 @@ function applyState(next) {
   }
   for (const [id, person] of present) {
     peerTabs.set(id, person.tab);
-    const peer = ensurePeer(id);
+    const peer = ensurePeer(id, welcome);
     const allowed = !!state.media_to[String(id)];
     peer.gate({ audio: allowed, video: allowed && !person.audio_only });
   }
@@ -205,7 +207,7 @@ signaling.addEventListener("welcome", ({ detail }) => {
   if (!reconnect) for (const message of detail.state.chat) addChat(message, me.id);
   showBanner(media.error || "", media.error ? "error" : "info");
   send(media.state());
-  applyState(detail.state);
+  applyState(detail.state, true);
   if (reconnect) for (const peer of peers.values()) peer.restartIce();
 });
 signaling.addEventListener("state", ({ detail }) => applyState(detail.state));
@@ -261,8 +263,12 @@ function wireNotes() {
 wireControls();
 wireRecording(send);
 wireNotes();
-signaling.ready = media.start(); // the camera starts while the socket opens and joins
-signaling.connect();
+// Frames wait for the camera (and the certificate), not the reverse.
+signaling.ready = Promise.all([
+  media.start(start.media),
+  start.certificate.then((made) => { certificates = [made]; }, () => {}),
+]);
+signaling.connect(start);
 await signaling.ready;
 setInterval(tick, 250);
 setInterval(sampleQuality, 2000);

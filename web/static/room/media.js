@@ -13,12 +13,10 @@ export class LocalMedia extends EventTarget {
     this.error = null;
   }
 
-  async start() {
+  // `asked`: the camera and microphone request the page made as it opened (room/start.js).
+  async start(asked) {
     try {
-      this.stream = await navigator.mediaDevices.getUserMedia({
-        audio: { echoCancellation: true, noiseSuppression: true },
-        video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } },
-      });
+      this.stream = await asked;
     } catch (error) {
       try {
         this.stream = await navigator.mediaDevices.getUserMedia({ audio: true });

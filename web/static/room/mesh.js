@@ -3,8 +3,10 @@
 // send to that peer (a caucus wall, a coach before the debrief, a peer in audio-only mode), so
 // nothing leaves this browser for them; the connection itself stays up for a quick return.
 
+const OFFER_FALLBACK_MS = 4000;
+
 export class Peer {
-  constructor({ id, polite, iceServers, send, media, onTrack, onChange, onBroken }) {
+  constructor({ id, polite, offer, iceServers, certificates, send, media, onTrack, onChange, onBroken }) {
     this.id = id;
     this.polite = polite;
     this.send = send;
@@ -16,7 +18,7 @@ export class Peer {
     this.queue = Promise.resolve();
     this.allowed = { audio: false, video: false };
     this.trace = []; // the last few negotiation steps, for diagnosing a stuck connection
-    this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle" });
+    this.pc = new RTCPeerConnection({ iceServers, certificates, bundlePolicy: "max-bundle" });
     this.audioSender = null;
     this.videoSender = null;
     this.tracksAdded = false;
@@ -50,13 +52,18 @@ export class Peer {
       if (this.pc.connectionState === "connected") this.applyBitrate();
       onChange(this);
     };
-    // The impolite side makes the first offer; the polite side adds its tracks when answering it.
-    // Offering from both sides at once (a "glare" on every join) is legal in perfect negotiation,
-    // but Chrome sometimes leaves the rolled-back side without ICE; one first offer avoids it.
-    if (!polite) this.addLocalTracks();
+    // One side makes the first offer: the newcomer, to everyone its welcome lists; those already
+    // in the room wait for it, so the offer leaves as soon as the newcomer is in, without waiting
+    // for the others to hear of it. Offering from both sides at once (a "glare" on every join) is
+    // legal in perfect negotiation, but Chrome sometimes leaves the rolled-back side without ICE.
+    // The other side adds its tracks when answering; if no offer comes, it offers itself.
+    this.fallback = null;
+    if (offer) this.addLocalTracks();
+    else this.fallback = setTimeout(() => this.addLocalTracks(), OFFER_FALLBACK_MS);
   }
 
   addLocalTracks() {
+    clearTimeout(this.fallback);
     if (this.tracksAdded) return;
     this.tracksAdded = true;
     const { audio, video, stream } = this.media;
@@ -145,6 +152,7 @@ export class Peer {
   }
 
   close() {
+    clearTimeout(this.fallback);
     this.pc.close();
   }
 }

@@ -18,8 +18,10 @@ export class Signaling extends EventTarget {
     this.inbox = Promise.resolve();
   }
 
-  connect() {
-    const ws = new WebSocket(this.url);
+  // `early`: the first socket, opened as the page loaded (room/start.js), with the frames it
+  // received and how it closed, if it did, before this took it over.
+  connect(early = null) {
+    const ws = early ? early.socket : new WebSocket(this.url);
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
@@ -51,6 +53,11 @@ export class Signaling extends EventTarget {
       if (this.attempt === 0) this.restarting = event.code === 1012;
       this.scheduleReconnect();
     };
+    if (early) {
+      if (early.opened) ws.onopen();
+      for (const event of early.frames) ws.onmessage(event);
+      if (early.closed) ws.onclose(early.closed);
+    }
   }
 
   scheduleReconnect() {
