@@ -51,3 +51,19 @@ async def flowing(page, seconds: float = 1.5) -> dict[int, int]:  # noqa: ANN001
     await page.wait_for_timeout(seconds * 1000)
     after = await inbound_bytes(page)
     return {int(k): after[k] - before.get(k, 0) for k in after}
+
+
+async def first_offers(page) -> dict[int, str]:  # noqa: ANN001
+    """Who made the first offer on each of the page's connections: "made" (this page) or
+    "received", read from the connection's negotiation trace."""
+    found = await page.evaluate(
+        """() => {
+            const out = {};
+            for (const [id, peer] of window.__room.peers) {
+                const step = peer.trace.find((s) => / (negotiationneeded|in offer) /.test(s + " "));
+                out[id] = !step ? "none" : step.includes("negotiationneeded") ? "made" : "received";
+            }
+            return out;
+        }"""
+    )
+    return {int(person): who for person, who in found.items()}

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from helpers import session_cookie
-from room_pages import open_room, wait_status
+from room_pages import first_offers, open_room, wait_status
 
 from simulator.models import Role
 from web.rtc.bot import RoomBot
@@ -30,7 +30,9 @@ INBOUND_BY_KIND = """async () => {
 async def test_chromium_receives_the_bots_tone_and_picture(
     browser, live_server, make_person, make_session, bot_first
 ):
-    human, seated_bot = make_person(Role.TRAINEE), make_person(Role.TRAINEE, name="Bot Bakari")
+    # The bot has the lower id: under an older rule (the higher id offers) it would never offer.
+    seated_bot = make_person(Role.TRAINEE, name="Bot Bakari")
+    human = make_person(Role.TRAINEE)
     session = make_session([human, seated_bot], starts_in=timedelta(minutes=-5))
     bot = RoomBot(
         live_server, session.id, await session_cookie(live_server, seated_bot.email), video=True
@@ -46,6 +48,8 @@ async def test_chromium_receives_the_bots_tone_and_picture(
             await wait_status(page, "waiting")
             run = asyncio.create_task(bot.run(stop))
         await wait_status(page, "connected")
+        # The one who arrived second offered, the bot as a browser would.
+        assert await first_offers(page) == {seated_bot.id: "made" if bot_first else "received"}
         before = await page.evaluate(INBOUND_BY_KIND)
         await page.wait_for_timeout(1500)
         after = await page.evaluate(INBOUND_BY_KIND)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from helpers import Server
-from room_pages import flowing, open_room, wait_status
+from room_pages import first_offers, flowing, open_room, wait_status
 
 from simulator.models import Role
 
@@ -37,6 +37,24 @@ async def test_everyone_connects_and_media_flows(
         received = await flowing(page)
         assert set(received) == {p.id for p in people if p is not person}
         assert all(amount > 0 for amount in received.values()), received
+
+
+async def test_the_newcomer_makes_the_first_offers(browser, live_server, make_person, make_session):
+    """The person arriving offers to everyone already there (whatever the ids): the offer leaves
+    with the welcome, instead of waiting for the others to hear of the newcomer."""
+    session_id, people = _live_session(make_person, make_session, 3)
+    lowest, *others = sorted(people, key=lambda p: p.id)
+    first = await open_room(browser, live_server, others[0], session_id)
+    await wait_status(first, "waiting")
+    second = await open_room(browser, live_server, others[1], session_id)
+    await wait_status(second, "connected")
+    newcomer = await open_room(browser, live_server, lowest, session_id)
+    for page in (first, second, newcomer):
+        await wait_status(page, "connected")
+    assert await first_offers(newcomer) == {p.id: "made" for p in others}
+    assert await first_offers(first) == {others[1].id: "received", lowest.id: "received"}
+    assert await first_offers(second) == {others[0].id: "made", lowest.id: "received"}
+    assert all(amount > 0 for amount in (await flowing(newcomer)).values())
 
 
 async def test_caucus_stops_media_to_those_outside_and_restores_it(

@@ -30,6 +30,7 @@ from web.rtc.recorder import RecorderUplink
 from web.rtc.tone import PatternTrack, ToneTrack, mono_samples
 
 log = logging.getLogger("web.rtc.bot")
+OFFER_FALLBACK_SECONDS = 4.0  # as web/static/room/mesh.js
 
 
 async def log_in(base: str, email: str, password: str) -> str:
@@ -160,7 +161,7 @@ class RoomBot:
                 await self._send(
                     {"type": "media.state", "audio": True, "video": self.video, "audio_only": False}
                 )
-                await self._apply(message["state"])
+                await self._apply(message["state"], welcome=True)
                 self.joined.set()
             elif kind == "state":
                 await self._apply(message["state"])
@@ -173,7 +174,7 @@ class RoomBot:
                     raise RuntimeError(message["message"])
                 self.report(f"server: {message['message']}")
 
-    async def _apply(self, state: dict[str, Any]) -> None:
+    async def _apply(self, state: dict[str, Any], welcome: bool = False) -> None:
         if state.get("phase") != self.state.get("phase"):
             self.report(f"phase: {state.get('phase')}")
         self.state = state
@@ -186,10 +187,9 @@ class RoomBot:
         for person_id, person in people.items():
             if person_id not in self.links:
                 self.report(f"{person['name']} is here")
-            # As in the browsers' mesh, the side with the higher id makes the first offer.
-            link = self.links.get(person_id) or await self._link(
-                person_id, offer=self.me > person_id
-            )
+            # As in the browsers' mesh, the newcomer makes the first offer: to everyone in its
+            # welcome; people who arrive later offer to it.
+            link = self.links.get(person_id) or await self._link(person_id, offer=welcome)
             self._gate(person_id, link)
         await self.uplink.apply(state.get("recording") or {})
 
@@ -220,7 +220,16 @@ class RoomBot:
         if offer:
             self._attach(link, answering=False)
             await self._offer(person_id, link)
+        else:  # as the browsers do: no offer from them in a while, so offer ourselves
+            link.tasks.append(asyncio.create_task(self._offer_unless_offered(person_id, link)))
         return link
+
+    async def _offer_unless_offered(self, person_id: int, link: PeerLink) -> None:
+        await asyncio.sleep(OFFER_FALLBACK_SECONDS)
+        if self.links.get(person_id) is link and link.pc.remoteDescription is None:
+            self._attach(link, answering=False)
+            self._gate(person_id, link)
+            await self._offer(person_id, link)
 
     def _attach(self, link: PeerLink, *, answering: bool) -> bool:
         """Give the connection this link's tracks; True if some must wait for an offer of ours.
