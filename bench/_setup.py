@@ -195,18 +195,24 @@ def busy_cpu_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
+def _processes() -> Iterator[tuple[Path, list[str], float]]:
+    """Every process: its /proc folder, its stat fields after the name, its CPU seconds."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                yield entry, fields, (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 def cpu_by_kind() -> dict[int, tuple[str, float]]:
     """Every process: what it is (a Chromium process by its type, the server, the database...)
     and the CPU seconds it has used. Chromium's renderers exit with their pages, so read this
     before closing them."""
     table = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                argv = (entry / "cmdline").read_bytes().split(b"\0")
-                seconds = (int(fields[11]) + int(fields[12])) / CLK_TCK
-                table[int(entry.name)] = (_kind(argv), seconds)
+    for entry, _, seconds in _processes():
+        with contextlib.suppress(OSError):
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            table[int(entry.name)] = (_kind(argv), seconds)
     return table
 
 
@@ -241,16 +247,7 @@ def cpu_used(before: dict[int, tuple[str, float]]) -> dict[str, float]:
 
 def _process_table() -> dict[int, tuple[int, float]]:
     """Every process: its parent and the CPU seconds it has used."""
-    table = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                table[int(entry.name)] = (
-                    int(fields[1]),
-                    (int(fields[11]) + int(fields[12])) / CLK_TCK,
-                )
-    return table
+    return {int(entry.name): (int(fields[1]), seconds) for entry, fields, seconds in _processes()}
 
 
 def _outsiders(table: dict[int, tuple[int, float]]) -> dict[int, float]:

@@ -45,8 +45,8 @@ BATCH_V2 = "msim2\n"  # starts a batch of line-encoded envelopes (older workers 
 def encode_envelope(envelope: dict[str, Any]) -> str:
     """One line: the envelope without its frame as JSON, then a tab and the frame's own text.
 
-    Frames are JSON made by `protocol.frame`, which never holds a raw newline or tab, so the
-    line needs no escaping: the receiver hands the frame on without parsing it."""
+    Frames are JSON made by `protocol.frame`, which never holds a raw newline (and the head has
+    no raw tab), so the line needs no escaping: the receiver hands the frame on unparsed."""
     text = envelope.get("frame")
     head = json.dumps(
         {key: value for key, value in envelope.items() if key != "frame"}, separators=(",", ":")
